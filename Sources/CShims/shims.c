@@ -1,0 +1,2 @@
+/* The C target needs one source file; everything lives in include/CShims.h. */
+#include "CShims.h"

@@ -1,0 +1,23 @@
+import SystemPackage
+
+/// Turns an errno from any backend into an explained `AdoptError`.
+enum AcquireFailure {
+    static func explain(_ err: Errno, pid: Int32, fd: Int32, backend: String) -> AdoptError {
+        switch err {
+        case .noSuchProcess:
+            return AdoptError(pid: pid, fd: fd, reason: .noSuchProcess, errno: err,
+                              "no such process (it exited, or the pid was never used)")
+        case .badFileDescriptor:
+            return AdoptError(pid: pid, fd: fd, reason: .fdNotOpen, errno: err,
+                              "fd \(fd) is not open in process \(pid)")
+        case .notPermitted, .permissionDenied:
+            let diagnosis = PermissionDiagnosis(pid: pid)
+            return AdoptError(pid: pid, fd: fd, reason: .permissionDenied, errno: err,
+                              "not allowed to take fds of this process (\(backend)): \(diagnosis.summary)",
+                              hints: diagnosis.remedies)
+        default:
+            return AdoptError(pid: pid, fd: fd, reason: .other, errno: err,
+                              "\(backend) could not take the fd")
+        }
+    }
+}

@@ -1,0 +1,21 @@
+import SystemPackage
+
+/// One way of getting our own fd for a file another process holds.
+/// Backends: `kmod` (the remotefd module), `pidfd` (pidfd_getfd(2)),
+/// `procfs` (reopening /proc/PID/fd/N).
+public protocol AcquisitionBackend {
+    /// The name used by `--via` and printed as "via: NAME".
+    var name: String { get }
+    /// What an fd from this backend is, when that differs from the owner's
+    /// (procfs reopens: a new open file description). Nil when it is the same.
+    var semanticsNote: String? { get }
+    /// Whether the backend can be used on this machine now.
+    var isAvailable: Bool { get }
+    /// Returns a new fd (close-on-exec) for `fd` of `target`. Errors name
+    /// the pid and fd and explain themselves.
+    func acquire(fd: Int32, of target: TargetProcess) throws(AdoptError) -> FileDescriptor
+}
+
+extension AcquisitionBackend {
+    public var semanticsNote: String? { nil }
+}

@@ -1,0 +1,91 @@
+import Glibc
+import SystemPackage
+
+/// The library's entry point: acquire an fd from another process through a
+/// backend, identify it with the registered handlers, validate it.
+///
+///     let adopter = Adopter(handlers: HandlerRegistry([MemfdHandler(), ShmHandler()]))
+///     let adoption = try adopter.adopt(pid: 1234, fd: 3)
+///     let access = try adoption.open()
+public struct Adopter {
+    public var handlers: HandlerRegistry
+    public var backend: any AcquisitionBackend
+
+    public init(handlers: HandlerRegistry, via choice: BackendChoice = .auto) {
+        self.handlers = handlers
+        self.backend = Backends.resolve(choice)
+    }
+
+    public init(handlers: HandlerRegistry, backend: any AcquisitionBackend) {
+        self.handlers = handlers
+        self.backend = backend
+    }
+
+    /// Takes `fd` of `pid`. With `type`, anything else is refused with the
+    /// actual kind named ("fd 3 of pid 1234 is a memfd, not a dma-buf").
+    public func adopt(pid: pid_t, fd: Int32, type: String? = nil) throws(AdoptError) -> Adoption {
+        let target = try TargetProcess(pid: pid, forFD: fd)
+        return try adopt(fd: fd, of: target, type: type)
+    }
+
+    public func adopt(fd: Int32, of target: TargetProcess, type: String? = nil) throws(AdoptError) -> Adoption {
+        var requested: (any ResourceHandler)?
+        if let type {
+            guard let handler = handlers.handler(type: type) else {
+                throw AdoptError(pid: target.pid, fd: fd, reason: .unknownType(type), errno: .invalidArgument,
+                                 "unknown type '\(type)' (known: \(handlers.types.joined(separator: ", ")))")
+            }
+            requested = handler
+        }
+        let raw = try backend.acquire(fd: fd, of: target)
+        let file: AdoptedFile
+        do {
+            file = try AdoptedFile(descriptor: raw, pid: target.pid, fd: fd,
+                                   backendName: backend.name, backendNote: backend.semanticsNote)
+        } catch {
+            try? raw.close()
+            throw AdoptError(pid: target.pid, fd: fd, reason: .other, errno: error, "fstat of the adopted fd failed")
+        }
+        guard let handler = handlers.handler(for: file) else {
+            let kind = FileKind.describe(file)
+            if let requested {
+                throw AdoptError(pid: target.pid, fd: fd, reason: .typeMismatch(actual: kind, requested: requested.type),
+                                 "fd \(fd) of pid \(target.pid) is a \(kind), not \(requested.displayName)")
+            }
+            throw AdoptError(pid: target.pid, fd: fd, reason: .notAdoptable(kind: kind),
+                             "not an adoptable buffer: \(kind)")
+        }
+        if let requested, requested.type != handler.type {
+            throw AdoptError(pid: target.pid, fd: fd, reason: .typeMismatch(actual: handler.type, requested: requested.type),
+                             "fd \(fd) of pid \(target.pid) is \(handler.displayName), not \(requested.displayName)")
+        }
+        return Adoption(file: file, handler: handler)
+    }
+}
+
+/// An adopted, identified resource.
+public struct Adoption {
+    public let file: AdoptedFile
+    public let handler: any ResourceHandler
+
+    public var type: String { handler.type }
+
+    /// The common fields, then the handler's own.
+    public func describe() -> Description {
+        var d = Description()
+        d.append("pid", file.pid)
+        d.append("fd", file.fd)
+        d.append("type", handler.type)
+        d.append("via", file.backendName)
+        d.append("inode", file.inode)
+        d.append("size", file.currentSize)
+        d.append("access", file.accessMode == O_RDWR ? "read-write" : file.accessMode == O_WRONLY ? "write-only" : "read-only")
+        for field in handler.describe(file).fields { d.append(field.key, field.value) }
+        if let note = file.backendNote { d.append("note", note) }
+        return d
+    }
+
+    public func open(_ options: AccessOptions = AccessOptions()) throws(AdoptError) -> any BufferAccess {
+        try handler.open(file, options: options)
+    }
+}

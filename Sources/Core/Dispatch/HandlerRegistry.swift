@@ -1,0 +1,25 @@
+/// The handlers a program uses. Programs compose it from plug-in targets:
+/// `HandlerRegistry([MemfdHandler(), ShmHandler(), MyHandler()])`.
+public struct HandlerRegistry {
+    public private(set) var handlers: [any ResourceHandler]
+
+    public init(_ handlers: [any ResourceHandler] = []) {
+        self.handlers = handlers
+    }
+
+    /// Adds a handler; it is probed after those registered before it.
+    public mutating func register(_ handler: any ResourceHandler) {
+        handlers.append(handler)
+    }
+
+    public var types: [String] { handlers.map(\.type) }
+
+    public func handler(type: String) -> (any ResourceHandler)? {
+        handlers.first { $0.type == type }
+    }
+
+    /// The first handler whose probe accepts `file`.
+    public func handler(for file: AdoptedFile) -> (any ResourceHandler)? {
+        handlers.first { $0.probe(file) }
+    }
+}

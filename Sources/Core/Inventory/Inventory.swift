@@ -1,0 +1,163 @@
+import Glibc
+import SystemPackage
+
+/// One adoptable buffer found in a process.
+public struct InventoryEntry {
+    public let pid: pid_t
+    public let fd: Int32
+    public let type: String
+    public let description: Description
+    /// The handler's short column (seals, mode, exporter).
+    public let detail: String
+    /// The description key the handler totals by (e.g. "exporter").
+    public let totalsKey: String?
+    public let device: UInt64
+    public let inode: UInt64
+    public let size: Int
+    /// Other processes holding the same inode.
+    public internal(set) var sharedWith: [pid_t] = []
+}
+
+/// A process the inventory could not inspect: one line, not a failure of
+/// the whole listing.
+public struct InventoryError: CustomStringConvertible {
+    public let pid: pid_t
+    public let error: AdoptError?
+    public let message: String
+    public var description: String { "pid \(pid): \(message)" }
+}
+
+/// `adopt list`: every adoptable buffer of some processes, and which other
+/// processes hold the same inodes.
+public struct Inventory {
+    public var handlers: HandlerRegistry
+    public var backend: any AcquisitionBackend
+
+    public init(handlers: HandlerRegistry, backend: any AcquisitionBackend) {
+        self.handlers = handlers
+        self.backend = backend
+    }
+
+    public struct Result {
+        public var entries: [InventoryEntry] = []
+        public var errors: [InventoryError] = []
+    }
+
+    /// Scans `pids`. With `findSharers`, also looks through every other
+    /// process's fd table (a stat per fd, no adoption) for the same inodes.
+    public func scan(pids: [pid_t], findSharers: Bool = true) -> Result {
+        var result = Result()
+        for pid in pids where pid != getpid() {
+            scan(pid: pid, into: &result)
+        }
+        var holders: [FileID: Set<pid_t>] = [:]
+        for entry in result.entries {
+            holders[FileID(device: entry.device, inode: entry.inode), default: []].insert(entry.pid)
+        }
+        if findSharers && !holders.isEmpty {
+            let scanned = Set(pids)
+            for pid in Self.allPids() where !scanned.contains(pid) && pid != getpid() {
+                for id in Self.fileIDs(pid: pid) where holders[id] != nil {
+                    holders[id]!.insert(pid)
+                }
+            }
+        }
+        for i in result.entries.indices {
+            let entry = result.entries[i]
+            let all = holders[FileID(device: entry.device, inode: entry.inode)] ?? []
+            result.entries[i].sharedWith = all.subtracting([entry.pid]).sorted()
+        }
+        return result
+    }
+
+    private func scan(pid: pid_t, into result: inout Result) {
+        let fds: [Int32]
+        switch Self.fdNumbers(pid: pid) {
+        case .success(let list): fds = list
+        case .failure(let err):
+            let reason = err == .noSuchFileOrDirectory ? "no such process" : "cannot list its fds"
+            result.errors.append(InventoryError(pid: pid, error: nil, message: "\(reason) (\(err.symbolicName))"))
+            return
+        }
+        let target: TargetProcess
+        do {
+            target = try TargetProcess(pid: pid)
+        } catch {
+            result.errors.append(InventoryError(pid: pid, error: error, message: error.message + (error.errno.map { " (\($0.symbolicName))" } ?? "")))
+            return
+        }
+        for fd in fds {
+            let raw: FileDescriptor
+            do {
+                raw = try backend.acquire(fd: fd, of: target)
+            } catch {
+                switch error.reason {
+                case .fdNotOpen, .cannotReopen:
+                    continue  // closed since readdir, or not reopenable (procfs)
+                default:
+                    // Permission and process errors hold for every fd: one line.
+                    result.errors.append(InventoryError(pid: pid, error: error, message: error.message + (error.errno.map { " (\($0.symbolicName))" } ?? "")))
+                    return
+                }
+            }
+            guard let file = try? AdoptedFile(descriptor: raw, pid: pid, fd: fd, backendName: backend.name) else {
+                try? raw.close()
+                continue
+            }
+            guard let handler = handlers.handler(for: file) else { continue }
+            let description = handler.describe(file)
+            result.entries.append(InventoryEntry(
+                pid: pid, fd: fd, type: handler.type, description: description,
+                detail: handler.listDetail(description), totalsKey: handler.totalsKey,
+                device: file.device, inode: file.inode, size: file.currentSize))
+        }
+    }
+
+    struct FileID: Hashable {
+        let device: UInt64
+        let inode: UInt64
+    }
+
+    /// Numeric entries of /proc/PID/fd.
+    public static func fdNumbers(pid: pid_t) -> Swift.Result<[Int32], Errno> {
+        numericEntries(of: "/proc/\(pid)/fd").map { $0.map { Int32($0) } }
+    }
+
+    /// Every pid in /proc.
+    public static func allPids() -> [pid_t] {
+        (try? numericEntries(of: "/proc").get())?.map { pid_t($0) } ?? []
+    }
+
+    /// (device, inode) of every fd of `pid` we may stat; none if we may not.
+    static func fileIDs(pid: pid_t) -> [FileID] {
+        guard case .success(let fds) = fdNumbers(pid: pid) else { return [] }
+        var ids: [FileID] = []
+        var st = stat()
+        for fd in fds where stat("/proc/\(pid)/fd/\(fd)", &st) == 0 {
+            ids.append(FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)))
+        }
+        return ids
+    }
+
+    private static func numericEntries(of path: String) -> Swift.Result<[Int], Errno> {
+        guard let dir = opendir(path) else { return .failure(Errno(rawValue: Glibc.errno)) }
+        defer { closedir(dir) }
+        var numbers: [Int] = []
+        while let entry = readdir(dir) {
+            let number = withUnsafeBytes(of: entry.pointee.d_name) { raw -> Int? in
+                var value = 0
+                var any = false
+                for byte in raw {
+                    if byte == 0 { break }
+                    guard byte >= 48 && byte <= 57 else { return nil }
+                    value = value * 10 + Int(byte - 48)
+                    any = true
+                }
+                return any ? value : nil
+            }
+            if let number { numbers.append(number) }
+        }
+        numbers.sort()
+        return .success(numbers)
+    }
+}

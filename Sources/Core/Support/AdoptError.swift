@@ -1,0 +1,56 @@
+import CShims
+import Glibc
+import SystemPackage
+
+/// Why an adoption failed, always naming the process, the fd and, where the
+/// kernel said so, the errno. `description` is the one-line message the CLI
+/// prints; `hints` are optional further lines (explanations, remedies).
+public struct AdoptError: Error, CustomStringConvertible, Sendable {
+    public enum Reason: Equatable, Sendable {
+        case noSuchProcess
+        case fdNotOpen
+        case permissionDenied
+        case typeMismatch(actual: String, requested: String)
+        case notAdoptable(kind: String)
+        case unknownType(String)
+        case backendUnavailable(String)
+        case cannotReopen
+        case mapRefused
+        case other
+    }
+
+    public var pid: Int32
+    public var fd: Int32
+    public var reason: Reason
+    public var errno: Errno?
+    /// What was wrong, without the "pid P fd N:" prefix and the errno name.
+    public var message: String
+    public var hints: [String]
+
+    public init(pid: Int32, fd: Int32, reason: Reason, errno: Errno? = nil,
+                _ message: String, hints: [String] = []) {
+        self.pid = pid
+        self.fd = fd
+        self.reason = reason
+        self.errno = errno
+        self.message = message
+        self.hints = hints
+    }
+
+    public var description: String {
+        var line = "pid \(pid) fd \(fd): \(message)"
+        if let errno { line += " (\(errno.symbolicName))" }
+        return line
+    }
+}
+
+extension Errno {
+    /// The symbolic name, "EPERM" rather than "Operation not permitted".
+    public var symbolicName: String {
+        if let name = rfd_errno_name(rawValue) { return String(cString: name) }
+        return "errno \(rawValue)"
+    }
+
+    /// The calling thread's errno, as swift-system's type.
+    static var current: Errno { Errno(rawValue: Glibc.errno) }
+}

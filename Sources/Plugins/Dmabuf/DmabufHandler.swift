@@ -1,0 +1,60 @@
+import CShims
+import Core
+import Glibc
+
+/// dma-bufs: buffers a kernel driver (the exporter: a GPU, vgem, udmabuf, a
+/// DMA heap) shares as files of the dma-buf pseudo filesystem. Their link
+/// reads "/dmabuf:" or "/dmabuf:NAME" (older kernels: "anon_inode:dmabuf");
+/// /proc/PID/fdinfo/N tells the size, exporter ("exp_name") and, once
+/// someone set it with DMA_BUF_SET_NAME, the name.
+///
+/// CPU access goes through `DmabufAccess`, which brackets every access with
+/// DMA_BUF_IOCTL_SYNC so that exporters with caches or bounce buffers keep
+/// the device's and the CPU's views coherent.
+public struct DmabufHandler: ResourceHandler {
+    public init() {}
+
+    public var type: String { "dmabuf" }
+    public var displayName: String { "a dma-buf" }
+
+    /// ANON_INODE_FS_MAGIC: dma-bufs lived on the anonymous inode before
+    /// they got their own filesystem.
+    static let anonInodeMagic: UInt = 0x0904_1934
+
+    public func probe(_ file: AdoptedFile) -> Bool {
+        if file.filesystemMagic == rfd_dma_buf_magic() { return true }
+        guard file.filesystemMagic == Self.anonInodeMagic else { return false }
+        return file.link == "anon_inode:dmabuf"
+    }
+
+    public func describe(_ file: AdoptedFile) -> Description {
+        let info = file.fdinfo
+        var d = Description()
+        d.append("exporter", info["exp_name"].map { Description.Value.string($0) } ?? .null)
+        d.append("name", Self.name(fdinfo: info, link: file.link).map { Description.Value.string($0) } ?? .null)
+        d.append("ino", info["ino"].flatMap { Int64($0) }.map { Description.Value.int($0) } ?? .null)
+        d.append("count", info["count"].flatMap { Int64($0) }.map { Description.Value.int($0) } ?? .null)
+        return d
+    }
+
+    public func open(_ file: AdoptedFile, options: AccessOptions) throws(AdoptError) -> any BufferAccess {
+        try DmabufAccess(file: file, options: options, exporter: file.fdinfo["exp_name"])
+    }
+
+    public func listDetail(_ description: Description) -> String {
+        "exporter=" + (description["exporter"]?.text ?? "-") + " name=" + (description["name"]?.text ?? "-")
+    }
+
+    public var totalsKey: String? { "exporter" }
+
+    /// The name DMA_BUF_SET_NAME gave: fdinfo's "name" line (present only
+    /// once set), else what follows "/dmabuf:" in the link; nil if unnamed.
+    static func name(fdinfo: [String: String], link: String) -> String? {
+        if let name = fdinfo["name"], !name.isEmpty { return name }
+        if link.hasPrefix("/dmabuf:") {
+            let name = String(link.dropFirst("/dmabuf:".count))
+            return name.isEmpty ? nil : name
+        }
+        return nil
+    }
+}

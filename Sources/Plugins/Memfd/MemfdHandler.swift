@@ -1,0 +1,49 @@
+import CShims
+import Core
+
+/// memfd_create(2) files: tmpfs (or hugetlbfs) inodes whose link reads
+/// "/memfd:NAME (deleted)".
+public struct MemfdHandler: ResourceHandler {
+    public init() {}
+
+    public var type: String { "memfd" }
+    public var displayName: String { "a memfd" }
+
+    public func probe(_ file: AdoptedFile) -> Bool {
+        guard file.isRegularFile,
+              file.filesystemMagic == rfd_tmpfs_magic() || file.filesystemMagic == rfd_hugetlbfs_magic()
+        else { return false }
+        return file.link.hasPrefix("/memfd:")
+    }
+
+    public func describe(_ file: AdoptedFile) -> Description {
+        var d = Description()
+        d.append("name", Self.name(fromLink: file.link))
+        let seals = file.seals ?? []
+        d.append("seals", seals.names)
+        d.append("sealing", seals.contains(.seal) ? "locked (F_SEAL_SEAL)" : "allowed")
+        if file.filesystemMagic == rfd_hugetlbfs_magic() {
+            d.append("hugetlb_page_size", file.filesystemBlockSize)
+        } else {
+            d.append("hugetlb_page_size", .null)
+        }
+        return d
+    }
+
+    public func open(_ file: AdoptedFile, options: AccessOptions) throws(AdoptError) -> any BufferAccess {
+        try FileBufferAccess.open(file, options: options)
+    }
+
+    /// "/memfd:cam0 (deleted)" → "cam0".
+    static func name(fromLink link: String) -> String {
+        var name = Substring(link.dropFirst("/memfd:".count))
+        if name.hasSuffix(" (deleted)") { name = name.dropLast(" (deleted)".count) }
+        return String(name)
+    }
+}
+
+extension MemfdHandler {
+    public func listDetail(_ description: Description) -> String {
+        "seals=" + (description["seals"]?.text ?? "?")
+    }
+}

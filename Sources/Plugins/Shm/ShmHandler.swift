@@ -1,0 +1,61 @@
+import CShims
+import Core
+import Glibc
+
+/// POSIX shared memory: files on the tmpfs mounted at /dev/shm (shm_open).
+public struct ShmHandler: ResourceHandler {
+    static let directory = "/dev/shm/"
+
+    /// The device of /dev/shm in our mount namespace, read once.
+    private let shmDevice: UInt64?
+
+    public init() {
+        var st = stat()
+        shmDevice = stat(Self.directory, &st) == 0 ? UInt64(st.st_dev) : nil
+    }
+
+    public var type: String { "shm" }
+    public var displayName: String { "a POSIX shm file" }
+
+    public func probe(_ file: AdoptedFile) -> Bool {
+        guard file.isRegularFile, file.filesystemMagic == rfd_tmpfs_magic(),
+              let shmDevice, file.device == shmDevice
+        else { return false }
+        return file.link.hasPrefix(Self.directory)
+    }
+
+    public func describe(_ file: AdoptedFile) -> Description {
+        var d = Description()
+        var path = Substring(file.link)
+        if path.hasSuffix(" (deleted)") { path = path.dropLast(" (deleted)".count) }
+        // shm_open names are "/NAME" relative to /dev/shm.
+        d.append("name", "/" + path.dropFirst(Self.directory.count))
+        d.append("path", String(path))
+        d.append("owner", Self.userName(file.stat.st_uid))
+        d.append("group", Self.groupName(file.stat.st_gid))
+        d.append("mode", "0" + String(file.stat.st_mode & 0o7777, radix: 8))
+        d.append("unlinked", file.stat.st_nlink == 0)
+        return d
+    }
+
+    public func open(_ file: AdoptedFile, options: AccessOptions) throws(AdoptError) -> any BufferAccess {
+        try FileBufferAccess.open(file, options: options)
+    }
+
+    static func userName(_ uid: uid_t) -> String {
+        getpwuid(uid).map { String(cString: $0.pointee.pw_name) } ?? String(uid)
+    }
+
+    static func groupName(_ gid: gid_t) -> String {
+        getgrgid(gid).map { String(cString: $0.pointee.gr_name) } ?? String(gid)
+    }
+}
+
+extension ShmHandler {
+    public func listDetail(_ description: Description) -> String {
+        let mode = description["mode"]?.text ?? "?"
+        let owner = description["owner"]?.text ?? "?"
+        let unlinked = description["unlinked"] == .bool(true) ? " unlinked" : ""
+        return "\(mode) \(owner)\(unlinked)"
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import Testing
+
+@Suite("The adopt command")
+struct CLITests {
+    @Test("adopt PID FD describes, maps and previews", arguments: ["pidfd", "procfs"])
+    func adoptOne(via: String) throws {
+        let producer = try Producer(Producers.memfd, [])
+        let run = try Run.adopt(["--via", via, String(producer.pid), String(producer.fd())])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("type:              memfd"))
+        #expect(run.stdout.contains("via:               \(via)"))
+        #expect(run.stdout.contains("name:              testmemfd"))
+        #expect(run.stdout.contains("size:              2097152"))
+        #expect(run.stdout.contains("|Hello, shared me|"))
+    }
+
+    @Test("--json gives the same fields as JSON, and a hex preview at --offset")
+    func json() throws {
+        let producer = try Producer(python: Producers.pythonMemfd)
+        let run = try Run.adopt(["--json", "--offset", "4096", "--length", "16", String(producer.pid), String(producer.fd())])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = run.json
+        #expect(object["type"] as? String == "memfd")
+        #expect(object["size"] as? Int == 1 << 20)
+        #expect(object["name"] as? String == "pyprod")
+        #expect(object["seals"] as? [String] == [])
+        let expected = Producers.pythonMemfdBytes()[4096..<4112].map { String(format: "%02x", $0) }.joined()
+        #expect(object["preview_hex"] as? String == expected)
+    }
+
+    @Test("errors are one line naming pid, fd and errno, with a non-zero exit")
+    func errors() throws {
+        let producer = try Producer(Producers.memfd, [])
+        let (pid, fd) = (producer.pid, producer.fd())
+
+        let ebadf = try Run.adopt([String(pid), "77"])
+        #expect(ebadf.status == 1)
+        #expect(ebadf.stderr == "adopt: pid \(pid) fd 77: fd 77 is not open in process \(pid) (EBADF)\n")
+
+        let dead = try deadPid()
+        let esrch = try Run.adopt([String(dead), "3"])
+        #expect(esrch.status == 1)
+        #expect(esrch.stderr.hasPrefix("adopt: pid \(dead) fd 3: no such process"))
+        #expect(esrch.stderr.contains("(ESRCH)"))
+
+        let mismatch = try Run.adopt(["--type", "shm", String(pid), String(fd)])
+        #expect(mismatch.status == 1)
+        #expect(mismatch.stderr == "adopt: pid \(pid) fd \(fd): fd \(fd) of pid \(pid) is a memfd, not a POSIX shm file\n")
+
+        let stdout = try Run.adopt([String(pid), "1"])  // a pipe from our side
+        #expect(stdout.status == 1)
+        #expect(stdout.stderr == "adopt: pid \(pid) fd 1: not an adoptable buffer: pipe\n")
+
+        let badFd = try Run.adopt(["--", String(pid), "-1"])
+        #expect(badFd.status == 1)
+        #expect(badFd.stderr.contains("fd -1"))
+        #expect(badFd.stderr.contains("(EBADF)"))
+    }
+
+    @Test("--dump copies the whole buffer with pread, leaving the owner's offset alone")
+    func dump() throws {
+        let producer = try Producer(python: Producers.pythonMemfd)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("adopt-dump-\(getpid())-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("out.bin").path
+        let run = try Run.adopt(["--dump", file, String(producer.pid), String(producer.fd())])
+        #expect(run.status == 0, "\(run.stderr)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: file))
+        #expect(data.count == 1 << 20)
+        #expect(checksum(data) == checksum(Producers.pythonMemfdBytes()))
+
+        let fdinfo = try String(contentsOfFile: "/proc/\(producer.pid)/fdinfo/\(producer.fd())", encoding: .utf8)
+        #expect(fdinfo.contains("pos:\t12345"))
+    }
+
+    @Test("--dump - writes exactly the bytes at --offset/--length")
+    func dumpRange() throws {
+        let producer = try Producer(python: Producers.pythonMemfd)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Products.path("adopt"))
+        p.arguments = ["--dump", "-", "--offset", "100", "--length", "1000", String(producer.pid), String(producer.fd())]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(Array(data) == Array(Producers.pythonMemfdBytes()[100..<1100]))
+    }
+
+    @Test("--watch keeps printing after the owner exits, and says so")
+    func watch() throws {
+        let producer = try Producer(Producers.memfd, ["--interval", "100"])
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Products.path("adopt"))
+        p.arguments = ["--watch", "--every", "0.2", "--count", "10", String(producer.pid), String(producer.fd())]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        usleep(900_000)
+        producer.killAndWait()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let ticks = text.split(separator: "\n").filter { $0.hasPrefix("[") }
+        #expect(ticks.count == 10)
+        #expect(text.contains("owner pid \(producer.pid) has exited; the buffer is still held here"))
+        #expect(ticks.first?.contains("owner alive") == true)
+        #expect(ticks.last?.contains("owner gone") == true)
+        #expect(ticks.last?.contains("unchanged") == true)
+        #expect(ticks.last?.contains("\"Hello, shared memory! [") == true)
+    }
+
+    @Test("list finds every buffer of a producer holding several, with sizes and sharers")
+    func list() throws {
+        let producer = try Producer(python: Producers.pythonMany, lines: 5)
+        let buffers = producer.lines.prefix(4).map { line -> (fd: Int, size: Int, type: String) in
+            let w = line.split(separator: " ")
+            return (Int(w[3])!, Int(w[5])!, String(w[7]))
+        }
+        let child = Int(producer.lines[4].split(separator: " ")[1])!
+        let run = try Run.adopt(["list", "--json", String(producer.pid)])
+        #expect(run.status == 0, "\(run.stderr)")
+        let listed = (run.json["buffers"] as? [[String: Any]]) ?? []
+        #expect(listed.count == 4)
+        for buffer in buffers {
+            let entry = listed.first { $0["fd"] as? Int == buffer.fd }
+            #expect(entry?["size"] as? Int == buffer.size)
+            #expect(entry?["type"] as? String == buffer.type)
+            let sharers = entry?["shared_with"] as? [String] ?? []
+            // The child kept the 64 KiB memfd only.
+            #expect(sharers == (buffer.size == 65536 ? [String(child)] : []))
+        }
+        let totals = run.json["totals"] as? [String: Any]
+        #expect(totals?["count"] as? Int == 4)
+        #expect(totals?["bytes"] as? Int == 4096 + 65536 + (1 << 20) + 8192)
+
+        let table = try Run.adopt(["list", String(producer.pid)])
+        #expect(table.stdout.contains("total: 4 buffers, \(4096 + 65536 + (1 << 20) + 8192) bytes"))
+        #expect(table.stdout.contains("many-65536"))
+        producer.send("done")
+    }
+
+    @Test("a process list cannot inspect is one error line, not a failed listing")
+    func listWithError() throws {
+        let producer = try Producer(Producers.memfd, [])
+        let dead = try deadPid()
+        let run = try Run.adopt(["list", String(producer.pid), String(dead)])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("error: pid \(dead): no such process"))
+        #expect(run.stdout.contains("testmemfd"))
+        let onlyDead = try Run.adopt(["list", String(dead)])
+        #expect(onlyDead.status == 1)
+    }
+
+    @Test("another uid is refused, with the reason and remedies",
+          .enabled(if: getuid() == 0, "needs root to drop to another uid (setpriv): NOT RUN"))
+    func otherUid() throws {
+        let producer = try Producer(Producers.memfd, [])
+        // A copy anyone may run: the build tree may sit under a private home.
+        let dir = "/tmp/adopt-uid-test-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o755])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: Products.path("adopt"), toPath: dir + "/adopt")
+        for via in ["pidfd", "procfs"] {
+            let run = try Run.program("/usr/bin/setpriv", ["--reuid", "65534", "--regid", "65534", "--clear-groups",
+                                                           dir + "/adopt", "--via", via, String(producer.pid), String(producer.fd())])
+            #expect(run.status == 1, "\(run.stdout) \(run.stderr)")
+            let lines = run.stderr.split(separator: "\n")
+            #expect(lines.first?.hasPrefix("adopt: pid \(producer.pid) fd \(producer.fd()): not allowed to take fds of this process (\(via))") == true)
+            #expect(lines.first?.contains("target uid 0, caller uid 65534") == true)
+            #expect(lines.first?.contains("(EPERM)") == true || lines.first?.contains("(EACCES)") == true)
+            #expect(lines.contains { $0.contains("hint: run as uid 0 (the owner) or as root") })
+        }
+    }
+
+    @Test("adopt demo runs end to end without the module or root")
+    func demo() throws {
+        let run = try Run.adopt(["demo", "--seconds", "1"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("SIGKILL the producer"))
+        #expect(run.stdout.contains("(unchanged)"))
+        #expect(run.stdout.contains("the memfd outlived its producer"))
+    }
+
+    @Test("samples: the consumer and the extension example")
+    func samples() throws {
+        let producer = try Producer(Producers.memfd, ["--interval", "100"])
+        let consumer = try Run.program(Products.path("consumer"), [String(producer.pid), String(producer.fd())])
+        #expect(consumer.status == 0, "\(consumer.stderr)")
+        #expect(consumer.stdout.contains("adopted memfd via"))
+        #expect(consumer.stdout.contains("Hello, shared memory! ["))
+
+        let eventfd = try Producer(python: """
+            import os, sys
+            fd = os.eventfd(42)
+            print("pid", os.getpid(), "fd", fd, flush=True)
+            sys.stdin.readline()
+            """)
+        let ext = try Run.program(Products.path("extension-example"), [String(eventfd.pid), String(eventfd.fd())])
+        #expect(ext.status == 0, "\(ext.stderr)")
+        #expect(ext.stdout.contains("type:      eventfd"))
+        #expect(ext.stdout.contains("count:     42"))
+        // The stock CLI does not know eventfds: the handler came from outside Core.
+        let stock = try Run.adopt([String(eventfd.pid), String(eventfd.fd())])
+        #expect(stock.stderr.contains("not an adoptable buffer: anon_inode:[eventfd]"))
+    }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what building and testing need, from Debian's packages.
+#   scripts/deps.sh          the Swift package (CLI, samples, host tests)
+#   scripts/deps.sh --vm     also the VM suite (qemu, both Debian kernels + headers)
+# Swift itself (6.x) must be on PATH: it does not come from Debian's archive.
+set -euo pipefail
+
+packages=(gcc make pkg-config libdrm-dev python3 util-linux)
+if [[ "${1:-}" == "--vm" ]]; then
+	packages+=(qemu-system-x86 busybox-static gcc-multilib libc6-dev cpio gzip xz-utils
+		linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	echo "deps: installing ${missing[*]}" >&2
+	[[ $(id -u) == 0 ]] || { echo "deps: need root to install: ${missing[*]}" >&2; exit 1; }
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null; then
+	echo "deps: swift is not on PATH (need Swift 6.x; on this project's machines it is in /opt/swift/usr/bin)" >&2
+	exit 1
+fi

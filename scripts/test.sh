@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Every test: the Swift tests on this host (pidfd and procfs backends), then
+# the VM suite (the module, and dma-buf) on Debian's 6.1 and 6.12 kernels.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/opt/swift/usr/bin"
+scripts/deps.sh --vm || exit 1
+
+# Host tests: debug build (Swift Testing does not link with a static stdlib).
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+host=0
+swift test 2>&1 | tee "$log" || host=$?
+
+# The VM payload: release binaries with the Swift runtime linked in.
+scripts/build.sh || exit 1
+
+vm=0
+ADOPT_BIN_DIR=.build/release vm/run-tests.sh 2>&1 | tee -a "$log" || vm=$?
+
+# One closing line for both suites: swift-testing's "Test run with N tests"
+# and its failed tests, plus the VM suite's "N passed, N failed".
+host_total=$(grep -oE 'Test run with [0-9]+ test' "$log" | grep -oE '[0-9]+' | tail -n1)
+host_failed=$(grep -cE '^✘ Test ".*" (with [0-9]+ test cases )?failed after' "$log" || true)
+host_skipped=$(grep -cE '^. Test ".*" skipped' "$log" || true)
+read -r vm_passed vm_failed < <(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n1 | awk '{print $1, $3}')
+if [[ -z "$host_total" || -z "${vm_passed:-}" ]]; then
+	echo "test.sh: a suite printed no result line (host: ${host_total:-none}, vm: ${vm_passed:-none})" >&2
+	exit 1
+fi
+host_passed=$((host_total - host_failed - host_skipped))
+echo "host: $host_passed passed, $host_failed failed, $host_skipped skipped (NOT RUN); VM: $vm_passed passed, $vm_failed failed"
+echo "$((host_passed + vm_passed)) passed, $((host_failed + vm_failed)) failed, $host_skipped skipped"
+((host == 0 && vm == 0))

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Small helpers shared by the VM test programs (statically linked). */
+#ifndef RFD_TEST_H
+#define RFD_TEST_H
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/remotefd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
+static inline int sys_pidfd_open(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static inline int sys_pidfd_getfd(int pidfd, int fd)
+{
+	return (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+}
+
+/* "OK" for r >= 0, else the errno name, in a static rotating buffer. */
+static inline const char *res_name(int r)
+{
+	static char buf[4][32];
+	static int i;
+	char *b = buf[i++ & 3];
+
+	if (r >= 0)
+		snprintf(b, 32, "OK");
+	else
+		snprintf(b, 32, "%s", strerrorname_np(-r) ? strerrorname_np(-r) : "E?");
+	return b;
+}
+
+/* Module GETFD; returns the new fd or -errno. */
+static inline int rfd_getfd(int dev, int target, int fd, unsigned int flags,
+			    unsigned int fd_flags)
+{
+	struct remotefd_getfd req;
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	req.target = target;
+	req.fd = fd;
+	req.flags = flags;
+	req.fd_flags = fd_flags;
+	r = ioctl(dev, REMOTEFD_IOC_GETFD, &req);
+	return r < 0 ? -errno : r;
+}
+
+/* Original ABI; returns o_fd (>= 0) or -EPERM when o_fd == -1, -errno if
+ * the ioctl itself failed. */
+static inline int rfd_legacy(int proc, int pid, int fd)
+{
+	struct remotefd_legacy_args a = { .i_pid = pid, .i_fd = fd, .o_fd = -2 };
+
+	if (ioctl(proc, REMOTEFD_LEGACY_IOC, &a) < 0)
+		return -errno;
+	return a.o_fd >= 0 ? a.o_fd : -EPERM;
+}
+
+static inline int pidfd_getfd_res(pid_t pid, int fd)
+{
+	int pfd = sys_pidfd_open(pid), r;
+
+	if (pfd < 0)
+		return -errno;
+	r = sys_pidfd_getfd(pfd, fd);
+	r = r < 0 ? -errno : r;
+	close(pfd);
+	return r;
+}
+
+static inline int same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	if (fstat(a, &sa) || fstat(b, &sb))
+		return 0;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static inline int fd_count(void)
+{
+	int n = 0, fd;
+
+	for (fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+/* Shmem in /proc/meminfo, kB. */
+static inline long shmem_kb(void)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Shmem: %ld kB", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static int n_pass, n_fail;
+
+static inline void __attribute__((format(printf, 2, 3)))
+check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf(ok ? "PASS " : "FAIL ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (ok)
+		n_pass++;
+	else
+		n_fail++;
+}
+
+static inline void die(const char *what)
+{
+	printf("FAIL %s: %s\n", what, strerror(errno));
+	fflush(stdout);
+	exit(2);
+}
+
+/* Drop to uid/gid (both the same number), no supplementary groups. */
+static inline void drop_to(uid_t uid)
+{
+	if (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+	    setresuid(uid, uid, uid))
+		die("drop privileges");
+}
+
+#endif

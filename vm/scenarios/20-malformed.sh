@@ -1,0 +1,3 @@
+# Malformed input: each request gets its errno, no oops (dmesg is checked).
+. /tests/lib.sh
+rfd-malformed malformed

@@ -1,0 +1,12 @@
+# The permission matrix: module vs pidfd_getfd, Yama ptrace_scope 0, 1, 2, 3.
+# Scope 3 cannot be lowered again: this scenario runs last; scenarios
+# numbered above 90 see ptrace_scope=3 (nobody may adopt anything).
+. /tests/lib.sh
+for s in 0 1 2 3; do
+	if echo $s > /proc/sys/kernel/yama/ptrace_scope; then
+		rfd-matrix "matrix"
+	else
+		fail "matrix: cannot set ptrace_scope=$s"
+	fi
+done
+check "matrix: ptrace_scope 3 is sticky" sh -c '! echo 0 > /proc/sys/kernel/yama/ptrace_scope'
