@@ -43,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "adopt",
             dependencies: [
-                "Core", "CShims", "MemfdPlugin", "ShmPlugin",
+                "Core", "CShims", "MemfdPlugin", "ShmPlugin", "DmabufPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // Start-up matters for a one-fd adoption: scripts build it with
@@ -54,6 +54,7 @@ let package = Package(
         // using the library API, and a handler added from outside Core.
         .executableTarget(name: "memfd-producer", path: "Samples/memfd-producer"),
         .executableTarget(name: "shm-producer", path: "Samples/shm-producer"),
+        .executableTarget(name: "restartable-producer", path: "Samples/restartable-producer"),
         .executableTarget(name: "dmabuf-producer", dependencies: ["CLibdrm"], path: "Samples/dmabuf-producer"),
         .executableTarget(
             name: "consumer",
@@ -67,10 +68,12 @@ let package = Package(
             ],
             path: "Samples/extension-example"),
 
+        .executableTarget(name: "adopt-bench", dependencies: ["Core", "MemfdPlugin", "ShmPlugin"], path: "bench/swift"),
+
         .testTarget(
             name: "AdoptTests",
             dependencies: [
-                "Core", "MemfdPlugin", "ShmPlugin", "CShims",
+                "Core", "MemfdPlugin", "ShmPlugin", "DmabufPlugin", "CShims",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Tests/AdoptTests"),

@@ -532,6 +532,13 @@ static int __init remotefd_init(void)
 {
 	int ret;
 
+	/* One layout for 64-bit and 32-bit callers: compat_ptr_ioctl suffices. */
+	BUILD_BUG_ON(sizeof(struct remotefd_getfd) != 32);
+	BUILD_BUG_ON(offsetof(struct remotefd_getfd, reserved) != 16);
+	BUILD_BUG_ON(sizeof(struct remotefd_info) != 32);
+	BUILD_BUG_ON(offsetof(struct remotefd_info, reserved) != 8);
+	BUILD_BUG_ON(sizeof(struct remotefd_legacy_args) != 12);
+
 	ret = remotefd_mount_proc();
 	if (ret) {
 		pr_err("cannot mount a private procfs (%d)\n", ret);

@@ -24,6 +24,9 @@
 #                    addition to those listed in vm/modules.list; their
 #                    dependencies come from modules.dep
 #   RFD_STRESS_ITERS / RFD_STRESS_THREADS   stress size (50000 / 4)
+#   RFD_ONLY         development: run only these scenario numbers ("10 40")
+#   RFD_SCENARIO_DIR  take the scenarios from this directory instead of
+#                    vm/scenarios (bench/vm-bench.sh: the benchmark only)
 #   VM_TIMEOUT       seconds per kernel before the run counts as hung (900)
 #   RFD_WORK         build directory (default vm/.work, gitignored)
 #
@@ -168,7 +171,12 @@ for v in "${KVERS[@]}"; do
 	cp "$kw/kmod/remotefd.ko" "$root/lib/modules/remotefd.ko"
 	cp "$WORK"/bin/* "$root/opt/rfd/bin/"
 	cp "$HERE/guest/lib.sh" "$root/tests/lib.sh"
-	cp "$HERE"/scenarios/*.sh "$root/tests/scenarios/"
+	for sc in "${RFD_SCENARIO_DIR:-$HERE/scenarios}"/*.sh; do
+		if [ -n "${RFD_ONLY:-}" ]; then
+			case " $RFD_ONLY " in *" $(basename "$sc" .sh | cut -d- -f1) "*) ;; *) continue ;; esac
+		fi
+		cp "$sc" "$root/tests/scenarios/"
+	done
 	[ -d "$HERE/scenarios/data" ] && cp -r "$HERE/scenarios/data" "$root/tests/"
 	extra_modules "$v" "$root"
 	: > "$root/tests/payload.expected"

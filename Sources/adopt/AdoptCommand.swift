@@ -1,11 +1,12 @@
 import ArgumentParser
 import Core
+import DmabufPlugin
 import MemfdPlugin
 import ShmPlugin
 
 /// The handlers this CLI composes. Core knows none of them; a program
 /// with other handlers builds its own registry (see Samples/extension-example).
-let builtInHandlers = HandlerRegistry([MemfdHandler(), ShmHandler()])
+let builtInHandlers = HandlerRegistry([MemfdHandler(), ShmHandler(), DmabufHandler()])
 
 @main
 struct AdoptCommand: ParsableCommand {
@@ -21,7 +22,8 @@ struct AdoptCommand: ParsableCommand {
               adopt list --all              every adoptable buffer of every process we may inspect
               adopt demo                    a memfd outliving its producer
             """,
-        subcommands: [AdoptOne.self, ListCommand.self, DemoCommand.self],
+        subcommands: [AdoptOne.self, ListCommand.self, DemoCommand.self,
+                      HoldCommand.self, KeeperCommand.self, ExecCommand.self, FdstoreCommand.self, WatchCommand.self],
         defaultSubcommand: AdoptOne.self)
 }
 

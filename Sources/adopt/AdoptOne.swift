@@ -53,7 +53,32 @@ struct AdoptOne: ParsableCommand {
     }
 
     func run() throws {
-        let adopter = Adopter(handlers: builtInHandlers, via: acquire.via)
+        try AdoptJob(via: acquire.via, json: acquire.json, type: type, offset: offset, length: length,
+                     writable: writable, seal: seal, wait: wait, watch: watch, every: every, count: count,
+                     dump: dump, pid: pid, fd: fd).run()
+    }
+}
+
+/// What `adopt [options] PID FD` does once its arguments are known: the
+/// parsed command and the start-up fast path (FastPath.swift) both run it.
+struct AdoptJob {
+    var via: BackendChoice = .auto
+    var json = false
+    var type = "auto"
+    var offset = 0
+    var length: Int?
+    var writable = false
+    var seal = false
+    var wait = false
+    var watch = false
+    var every: Double = 1
+    var count: Int?
+    var dump: String?
+    var pid: Int32
+    var fd: Int32
+
+    func run() throws {
+        let adopter = Adopter(handlers: builtInHandlers, via: via)
         do {
             let target = try TargetProcess(pid: pid, forFD: fd)
             let adoption = try adopter.adopt(fd: fd, of: target, type: type == "auto" ? nil : type)
@@ -64,7 +89,7 @@ struct AdoptOne: ParsableCommand {
             }
             if watch {
                 Watcher(access: access, adoption: adoption, target: target, offset: offset,
-                        length: length ?? 64, json: acquire.json)
+                        length: length ?? 64, json: json)
                     .run(every: every, count: count)
                 return
             }
@@ -78,7 +103,7 @@ struct AdoptOne: ParsableCommand {
         let bytes = try access.bytes(at: offset, length: length ?? 256)
         var description = adoption.describe()
         description.append("map", access.notes.joined(separator: "; "))
-        if acquire.json {
+        if json {
             description.append("preview_offset", offset)
             description.append("preview_hex", bytes.map { hex(Int($0), width: 2) }.joined())
             print(description.json)

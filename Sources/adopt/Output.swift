@@ -21,21 +21,49 @@ func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
 }
 
 /// A hexdump -C style preview: offset, 16 bytes in hex, their ASCII.
+/// Built as bytes, decoded once (a String per byte was 9% of a whole
+/// `adopt PID FD` run).
 func hexPreview(_ bytes: [UInt8], startingAt offset: Int) -> String {
-    var lines: [String] = []
+    var out: [UInt8] = []
+    out.reserveCapacity((bytes.count / 16 + 1) * 80)
     var i = 0
     while i < bytes.count {
-        let row = bytes[i..<min(i + 16, bytes.count)]
-        var line = hex(offset + i, width: 8) + "  "
-        for (k, b) in row.enumerated() {
-            line += hex(Int(b), width: 2) + (k == 7 ? "  " : " ")
+        if i > 0 { out.append(UInt8(ascii: "\n")) }
+        let end = min(i + 16, bytes.count)
+        appendHex(offset + i, width: 8, to: &out)
+        out.append(contentsOf: [0x20, 0x20])
+        for k in 0..<(end - i) {
+            let b = bytes[i + k]
+            out.append(hexDigits[Int(b >> 4)])
+            out.append(hexDigits[Int(b & 0xf)])
+            out.append(0x20)
+            if k == 7 { out.append(0x20) }
         }
-        line += String(repeating: " ", count: (16 - row.count) * 3 + (row.count <= 7 ? 1 : 0))
-        line += " |" + String(row.map { $0 >= 0x20 && $0 < 0x7f ? Character(UnicodeScalar($0)) : "." }) + "|"
-        lines.append(line)
+        let n = end - i
+        out.append(contentsOf: repeatElement(0x20, count: (16 - n) * 3 + (n <= 7 ? 1 : 0)))
+        out.append(contentsOf: [0x20, UInt8(ascii: "|")])
+        for k in i..<end {
+            let b = bytes[k]
+            out.append(b >= 0x20 && b < 0x7f ? b : UInt8(ascii: "."))
+        }
+        out.append(UInt8(ascii: "|"))
         i += 16
     }
-    return lines.joined(separator: "\n")
+    return String(decoding: out, as: UTF8.self)
+}
+
+private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+/// `hex(value, width:)`'s text, appended as bytes (value >= 0).
+private func appendHex(_ value: Int, width: Int, to out: inout [UInt8]) {
+    var digits: [UInt8] = []
+    var v = value
+    repeat {
+        digits.append(hexDigits[v & 0xf])
+        v >>= 4
+    } while v > 0
+    if digits.count < width { out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - digits.count)) }
+    out.append(contentsOf: digits.reversed())
 }
 
 func hex(_ value: Int, width: Int) -> String {

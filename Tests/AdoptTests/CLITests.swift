@@ -48,6 +48,10 @@ struct CLITests {
         #expect(mismatch.status == 1)
         #expect(mismatch.stderr == "adopt: pid \(pid) fd \(fd): fd \(fd) of pid \(pid) is a memfd, not a POSIX shm file\n")
 
+        let notDmabuf = try Run.adopt(["--type", "dmabuf", String(pid), String(fd)])
+        #expect(notDmabuf.status == 1)
+        #expect(notDmabuf.stderr == "adopt: pid \(pid) fd \(fd): fd \(fd) of pid \(pid) is a memfd, not a dma-buf\n")
+
         let stdout = try Run.adopt([String(pid), "1"])  // a pipe from our side
         #expect(stdout.status == 1)
         #expect(stdout.stderr == "adopt: pid \(pid) fd 1: not an adoptable buffer: pipe\n")
@@ -140,7 +144,7 @@ struct CLITests {
         let table = try Run.adopt(["list", String(producer.pid)])
         #expect(table.stdout.contains("total: 4 buffers, \(4096 + 65536 + (1 << 20) + 8192) bytes"))
         #expect(table.stdout.contains("many-65536"))
-        producer.send("done")
+        producer.send("done")  // it removes its shm file and its child
     }
 
     @Test("a process list cannot inspect is one error line, not a failed listing")

@@ -13,38 +13,55 @@ enum Products {
     }
 }
 
-/// A producer process we started: reads its "pid P fd F" lines, kills it at the end.
+/// A producer process we started: reads its "pid P fd F" lines, kills it at
+/// the end. posix_spawn + waitpid rather than Foundation's Process, whose
+/// waitUntilExit was seen to hang on a child that exited by itself.
 final class Producer {
-    let process = Process()
-    private let output = Pipe()
-    private let input = Pipe()
-    private var buffered = Data()
+    let pid: pid_t
+    private let stdoutFD: Int32
+    private let stdinFD: Int32
+    private var buffered: [UInt8] = []
+    private var reaped = false
 
     /// The lines it announced its fds with.
     private(set) var lines: [String] = []
 
     init(_ executable: String, _ arguments: [String], lines expected: Int = 1) throws {
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = output
-        process.standardInput = input
-        try process.run()
+        var out: [Int32] = [0, 0], inp: [Int32] = [0, 0]
+        guard pipe(&out) == 0, pipe(&inp) == 0 else { throw TestFailure("pipe: \(errno)") }
+        for fd in out + inp { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO)
+        posix_spawn_file_actions_adddup2(&actions, inp[0], STDIN_FILENO)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let rc = posix_spawnp(&child, executable, &actions, nil, argv, environ)
+        close(out[1])
+        close(inp[0])
+        guard rc == 0 else {
+            close(out[0])
+            close(inp[1])
+            throw TestFailure("cannot start \(executable): \(String(cString: strerror(rc)))")
+        }
+        pid = child
+        stdoutFD = out[0]
+        stdinFD = inp[1]
         for _ in 0..<expected { lines.append(try readLine()) }
     }
 
     /// A python3 program as a producer.
     convenience init(python source: String, lines expected: Int = 1) throws {
-        try self.init("/usr/bin/env", ["python3", "-c", source], lines: expected)
+        try self.init("python3", ["-c", source], lines: expected)
     }
 
     deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        killAndWait()
+        close(stdoutFD)
+        close(stdinFD)
     }
-
-    var pid: Int32 { process.processIdentifier }
 
     /// The fd number announced on line `i` ("... fd N ...").
     func fd(_ i: Int = 0) -> Int32 {
@@ -60,22 +77,28 @@ final class Producer {
                 buffered.removeSubrange(...nl)
                 return line
             }
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { throw TestFailure("producer \(pid) closed its stdout before announcing its fds") }
-            buffered += chunk
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            let n = read(stdoutFD, &chunk, chunk.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { throw TestFailure("producer \(pid) closed its stdout before announcing its fds") }
+            buffered += chunk[..<n]
         }
     }
 
     func send(_ line: String) {
-        input.fileHandleForWriting.write((line + "\n").data(using: .utf8)!)
+        let bytes = Array((line + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(stdinFD, $0.baseAddress, $0.count) }
     }
 
     func signal(_ sig: Int32) { kill(pid, sig) }
 
-    /// SIGKILL and reap.
+    /// SIGKILL and reap (once).
     func killAndWait() {
+        guard !reaped else { return }
         kill(pid, SIGKILL)
-        process.waitUntilExit()
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        reaped = true
     }
 }
 

@@ -9,7 +9,8 @@ check() { n=$1; shift; if "$@" > /tmp/check.out 2>&1; then pass "$n"; else fail 
 KVER=$(uname -r)
 case "$KVER" in 6.1.*) KSHORT=6.1 ;; 6.12.*) KSHORT=6.12 ;; *) KSHORT=$KVER ;; esac
 
-# hold_start ARGS...: start rfd-hold, sets HOLD_PID HOLD_MEMFD HOLD_SHMFD HOLD_CLOSED
+# hold_start ARGS...: start rfd-hold, sets HOLD_PID HOLD_MEMFD HOLD_SHMFD
+# HOLD_CLOSED HOLD_TID (-1 when not asked for)
 hold_start() {
 	rm -f /tmp/hold.out
 	rfd-hold "$@" > /tmp/hold.out &
@@ -19,7 +20,7 @@ hold_start() {
 		sleep 0.1
 	done
 	set -- $(cat /tmp/hold.out)
-	HOLD_PID=$2 HOLD_MEMFD=$3 HOLD_SHMFD=$4 HOLD_CLOSED=$5
+	HOLD_PID=$2 HOLD_MEMFD=$3 HOLD_SHMFD=$4 HOLD_CLOSED=$5 HOLD_TID=$6
 }
 hold_stop() { kill "$HOLD_PID" 2>/dev/null; wait "$HOLD_PID" 2>/dev/null; rm -f /dev/shm/rfd-hold-*; }
 

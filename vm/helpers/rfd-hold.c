@@ -5,17 +5,29 @@
  * signal (or churns its fd table with --churn).
  *
  *   rfd-hold [--memfd] [--shm] [--size KB] [--uid UID] [--nondump]
- *            [--closed] [--churn]
+ *            [--closed] [--churn] [--thread]
  *
  * --closed additionally prints the number of an fd it opened and closed
  * (4th number).  --churn: loop forever doing open/dup2/close on fds near the
  * memfd, so adoptions of those numbers race with the table changing.
  */
 #include "rfd-test.h"
+#include <pthread.h>
 #include <sys/prctl.h>
 
 #define MEMFD_TEXT "remotefd-memfd-payload"
 #define SHM_TEXT "remotefd-shm-payload"
+
+static pid_t thread_tid;
+
+static void *thread_main(void *arg)
+{
+	(void)arg;
+	__atomic_store_n(&thread_tid, gettid(), __ATOMIC_SEQ_CST);
+	for (;;)
+		pause();
+	return NULL;
+}
 
 static int make_memfd(long kb)
 {
@@ -41,6 +53,8 @@ static int make_memfd(long kb)
 int main(int argc, char **argv)
 {
 	int memfd = -1, shmfd = -1, closedfd = -1, churn = 0, nondump = 0, i;
+	int thread = 0;
+	pthread_t th;
 	long kb = 4;
 	uid_t uid = (uid_t)-1;
 	char path[64];
@@ -60,6 +74,8 @@ int main(int argc, char **argv)
 			closedfd = 0;
 		else if (!strcmp(argv[i], "--churn"))
 			churn = 1;
+		else if (!strcmp(argv[i], "--thread"))
+			thread = 1;
 		else {
 			fprintf(stderr, "rfd-hold: bad argument %s\n", argv[i]);
 			return 2;
@@ -85,7 +101,13 @@ int main(int argc, char **argv)
 		closedfd = open("/dev/null", O_RDONLY);
 		close(closedfd);
 	}
-	printf("READY %d %d %d %d\n", getpid(), memfd, shmfd, closedfd);
+	if (thread) {
+		pthread_create(&th, NULL, thread_main, NULL);
+		while (!__atomic_load_n(&thread_tid, __ATOMIC_SEQ_CST))
+			usleep(1000);
+	}
+	printf("READY %d %d %d %d %d\n", getpid(), memfd, shmfd, closedfd,
+	       thread ? thread_tid : -1);
 	fflush(stdout);
 
 	if (churn) {

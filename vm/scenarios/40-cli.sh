@@ -14,18 +14,31 @@ if ! command -v adopt >/dev/null 2>&1; then
 	done
 	exit 1
 fi
-hold_start --memfd --shm || exit 1
+hold_start --memfd --shm --thread || exit 1
 
 out=$(adopt --via kmod "$HOLD_PID" "$HOLD_MEMFD" 2>&1); rc=$?
 case "$rc" in 0) ;; *) out="exit $rc: $out" ;; esac
-if [ $rc -eq 0 ] && echo "$out" | grep -q 'via: kmod' && echo "$out" | grep -q 'remotefd-memfd-payload'; then
+if [ $rc -eq 0 ] && echo "$out" | grep -q '^via: *kmod$' && echo "$out" | grep -q '^type: *memfd$' &&
+   echo "$out" | grep -q '|remotefd-memfd-p|'; then
 	pass "cli-memfd: adopt --via kmod PID MEMFD (via: kmod, preview shows the payload)"
 else
 	fail "cli-memfd: $(echo "$out" | tail -n 5 | tr '\n' ' ')"
 fi
 
+# A non-leader thread id has no pidfd (pidfd_open: EINVAL): the CLI then
+# names the target by pid, REMOTEFD_IOC_GETFD without REMOTEFD_TARGET_PIDFD.
+for f in "$HOLD_MEMFD:memfd-p" "$HOLD_SHMFD:shm-pay"; do
+	out=$(adopt --via kmod "$HOLD_TID" "${f%%:*}" 2>&1); rc=$?
+	if [ $rc -eq 0 ] && echo "$out" | grep -q '^via: *kmod$' && echo "$out" | grep -q "|remotefd-${f#*:}|"; then
+		pass "cli-by-pid: adopt --via kmod TID ${f%%:*} (thread id, no pidfd: by pid)"
+	else
+		fail "cli-by-pid: tid $HOLD_TID fd ${f%%:*}: exit $rc: $(echo "$out" | head -n 3 | tr '\n' ' ')"
+	fi
+done
+
 out=$(adopt --via kmod "$HOLD_PID" "$HOLD_SHMFD" 2>&1); rc=$?
-if [ $rc -eq 0 ] && echo "$out" | grep -q 'via: kmod' && echo "$out" | grep -q 'remotefd-shm-payload'; then
+if [ $rc -eq 0 ] && echo "$out" | grep -q '^via: *kmod$' && echo "$out" | grep -q '^type: *shm$' &&
+   echo "$out" | grep -q '|remotefd-shm-pay|'; then
 	pass "cli-shm: adopt --via kmod PID SHMFD"
 else
 	fail "cli-shm: exit $rc: $(echo "$out" | tail -n 5 | tr '\n' ' ')"
@@ -44,14 +57,15 @@ else
 fi
 
 out=$(adopt --via kmod --json "$HOLD_PID" "$HOLD_MEMFD" 2>&1); rc=$?
-if [ $rc -eq 0 ] && echo "$out" | grep -q '^[[:space:]]*{' && echo "$out" | grep -q '"kmod"'; then
+if [ $rc -eq 0 ] && echo "$out" | grep -q '^{' && echo "$out" | grep -q '"via":"kmod"' &&
+   echo "$out" | grep -q '"type":"memfd"'; then
 	pass "cli-json: --json output names the kmod backend"
 else
 	fail "cli-json: exit $rc: $(echo "$out" | head -c 300)"
 fi
 
 out=$(adopt --via auto "$HOLD_PID" "$HOLD_MEMFD" 2>&1); rc=$?
-if [ $rc -eq 0 ] && echo "$out" | grep -q 'via: kmod'; then
+if [ $rc -eq 0 ] && echo "$out" | grep -q '^via: *kmod$'; then
 	pass "cli-auto: --via auto prefers kmod when /dev/remotefd exists"
 else
 	fail "cli-auto: exit $rc: $(echo "$out" | grep via)"
@@ -75,7 +89,7 @@ fi
 
 if rmmod remotefd; then
 	out=$(adopt --via auto "$HOLD_PID" "$HOLD_MEMFD" 2>&1); rc=$?
-	if [ $rc -eq 0 ] && echo "$out" | grep -q 'via: pidfd'; then
+	if [ $rc -eq 0 ] && echo "$out" | grep -q '^via: *pidfd$'; then
 		pass "cli-fallback: without the module --via auto uses pidfd"
 	else
 		fail "cli-fallback: exit $rc: $(echo "$out" | grep via)"
@@ -88,3 +102,30 @@ else
 	fail "cli-fallback: rmmod failed"
 fi
 hold_stop
+
+# The Swift sample producers as targets ("pid P fd F ..." on stdout).
+for prod in memfd-producer:memfd shm-producer:shm; do
+	bin=${prod%%:*} type=${prod#*:}
+	if ! grep -qx "$bin" /tests/payload.expected; then
+		skip "cli-sample-$bin: not provided"
+		continue
+	fi
+	if ! command -v "$bin" >/dev/null 2>&1; then
+		fail "cli-sample-$bin: expected in the initramfs but missing"
+		continue
+	fi
+	"$bin" > /tmp/$bin.out 2>&1 &
+	ppid_=$!
+	i=0
+	while ! grep -q '^pid [0-9]* fd [0-9]*' /tmp/$bin.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	set -- $(head -n 1 /tmp/$bin.out)
+	out=$(adopt --via kmod "$2" "$4" 2>&1); rc=$?
+	if [ "$1" = pid ] && [ $rc -eq 0 ] && echo "$out" | grep -q '^via: *kmod$' &&
+	   echo "$out" | grep -q "^type: *$type\$"; then
+		pass "cli-sample-$bin: adopt --via kmod on the $type sample producer"
+	else
+		fail "cli-sample-$bin: exit $rc: $(head -n 1 /tmp/$bin.out) $(echo "$out" | head -n 4 | tr '\n' ' ')"
+	fi
+	kill $ppid_ 2>/dev/null; wait $ppid_ 2>/dev/null
+done
+:

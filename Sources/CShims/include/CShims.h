@@ -130,4 +130,6 @@ static inline unsigned long rfd_ioc_info(void) { return REMOTEFD_IOC_INFO; }
 static inline unsigned long rfd_ioc_getfd(void) { return REMOTEFD_IOC_GETFD; }
 static inline unsigned long rfd_legacy_ioc(void) { return REMOTEFD_LEGACY_IOC; }
 
+#include "CShimsKeep.h"
+
 #endif /* REMOTEFD_CSHIMS_H */

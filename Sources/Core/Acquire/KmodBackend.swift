@@ -32,7 +32,16 @@ public struct KmodBackend: AcquisitionBackend {
         }
         request.fd = fd
         request.fd_flags = UInt32(O_CLOEXEC)
-        switch retryingOnEINTR({ rfd_ioctl_ptr(device.rawValue, rfd_ioc_getfd(), &request) }) {
+        // EAGAIN: the target exec'd between the module's permission check and
+        // its lookup, three times in a row (the module retries internally);
+        // the next attempt checks the new image.
+        var result = retryingOnEINTR({ rfd_ioctl_ptr(device.rawValue, rfd_ioc_getfd(), &request) })
+        var attempts = 1
+        while case .failure(.resourceTemporarilyUnavailable) = result, attempts < 4 {
+            attempts += 1
+            result = retryingOnEINTR({ rfd_ioctl_ptr(device.rawValue, rfd_ioc_getfd(), &request) })
+        }
+        switch result {
         case .success(let raw):
             return FileDescriptor(rawValue: raw)
         case .failure(let err):

@@ -78,7 +78,13 @@ public final class AdoptedFile {
     /// What /proc/self/fd/N points to: "/memfd:name (deleted)", "/dev/shm/x",
     /// "/dmabuf:", "pipe:[123]", "anon_inode:[eventfd]"...
     public private(set) lazy var link: String =
-        ProcFiles.readLink("/proc/self/fd/\(descriptor.rawValue)") ?? ""
+        (selfFDDirectory >= 0 ? ProcFiles.readLink(at: selfFDDirectory, String(descriptor.rawValue))
+                              : ProcFiles.readLink("/proc/self/fd/\(descriptor.rawValue)")) ?? ""
+
+    /// An open /proc/self/fd directory lent by a caller reading many links
+    /// (Inventory): `link` then walks one path component, not four (0.75 µs
+    /// of 2.3 per link here). Not owned; -1 for none.
+    var selfFDDirectory: Int32 = -1
 
     /// /proc/self/fdinfo/N fields (pos, flags, mnt_id, ino, and the file
     /// type's own lines).

@@ -5,18 +5,27 @@ import SystemPackage
 public enum ProcFiles {
     /// The whole file (procfs files report size 0: read until EOF).
     public static func read(_ path: String, limit: Int = 1 << 20) -> String? {
-        guard let fd = try? FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec]) else {
-            return nil
-        }
-        defer { try? fd.close() }
+        readBytes(path, limit: limit).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The whole file as bytes. Plain open/read on a stack buffer: the
+    /// procfs backend reads an fdinfo file per adoption, and FilePath
+    /// parsing plus a zero-filled heap chunk cost more than the syscalls.
+    public static func readBytes(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
+        var fd: Int32
+        repeat { fd = open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while bytes.count < limit {
-            let n = (try? chunk.withUnsafeMutableBytes { try fd.read(into: $0) }) ?? 0
-            if n <= 0 { break }
-            bytes.append(contentsOf: chunk[..<n])
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { chunk -> [UInt8] in
+            while bytes.count < limit {
+                let n = Glibc.read(fd, chunk.baseAddress!, chunk.count)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[..<n]))
+            }
+            return bytes
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     public static func readInt(_ path: String) -> Int? {
@@ -39,10 +48,25 @@ public enum ProcFiles {
 
     /// The target of a symbolic link (/proc/PID/fd/N, /proc/self/fd/N).
     public static func readLink(_ path: String) -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = readlink(path, &buffer, buffer.count - 1)
-        guard n >= 0 else { return nil }
-        return String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        withLinkBuffer { readlink(path, $0, $1) }
+    }
+
+    /// The target of the link `name` in the directory `directoryFD`
+    /// (readlinkat: no walk of the directory's path for each call).
+    public static func readLink(at directoryFD: Int32, _ name: String) -> String? {
+        withLinkBuffer { readlinkat(directoryFD, name, $0, $1) }
+    }
+
+    /// Runs a readlink-like call on a stack buffer (no heap array to fill
+    /// and convert: a listing reads one link per fd).
+    private static func withLinkBuffer(_ call: (UnsafeMutablePointer<CChar>, Int) -> Int) -> String? {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Int(PATH_MAX) + 1) { buffer in
+            let n = buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                call($0, buffer.count - 1)
+            }
+            guard n >= 0 else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<n]), as: UTF8.self)
+        }
     }
 }
 
@@ -52,9 +76,35 @@ public enum ProcFdInfo {
         ProcFiles.read("/proc/\(pid)/fdinfo/\(fd)").map(ProcFiles.keyValues)
     }
 
-    /// The open flags (octal in fdinfo).
+    /// The open flags (octal in fdinfo). Parsed from the bytes, without
+    /// building the dictionary: the procfs backend asks once per adoption.
     public static func flags(pid: pid_t, fd: Int32) -> Int32? {
-        fields(pid: pid, fd: fd)?["flags"].flatMap { Int32($0, radix: 8) }
+        guard let bytes = ProcFiles.readBytes("/proc/\(pid)/fdinfo/\(fd)") else { return nil }
+        let key = Array("flags:".utf8)
+        var lineStart = 0
+        while lineStart < bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count && bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+            if lineEnd - lineStart >= key.count && bytes[lineStart..<lineStart + key.count].elementsEqual(key) {
+                // Same as Int32(trimmed value, radix: 8): optional sign-free
+                // octal digits between blanks, nil on anything else.
+                var i = lineStart + key.count
+                while i < lineEnd && (bytes[i] == 0x20 || bytes[i] == 0x09) { i += 1 }
+                var end = lineEnd
+                while end > i && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 || bytes[end - 1] == 0x0d) { end -= 1 }
+                guard i < end else { return nil }
+                var value: Int32 = 0
+                for b in bytes[i..<end] {
+                    guard b >= UInt8(ascii: "0") && b <= UInt8(ascii: "7") else { return nil }
+                    let (shifted, overflow) = value.multipliedReportingOverflow(by: 8)
+                    guard !overflow else { return nil }
+                    value = shifted + Int32(b - UInt8(ascii: "0"))
+                }
+                return value
+            }
+            lineStart = lineEnd + 1
+        }
+        return nil
     }
 }
 

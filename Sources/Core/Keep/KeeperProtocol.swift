@@ -1,0 +1,132 @@
+import Glibc
+import SystemPackage
+
+/// The keeper's wire protocol, version 1.
+///
+/// A Unix stream socket. A request is one line (at most
+/// `maxRequestLength` bytes, ending in "\n"), words separated by one
+/// space. A reply is zero or more `buffer …` lines followed by one status
+/// line: `ok [WORDS]` or `err ERRNAME MESSAGE`. Fds travel with SCM_RIGHTS:
+/// attached to the request line (add, import, listener) or to the reply
+/// (get). A client that goes away mid-request costs the keeper nothing: a
+/// request is acted on only once its whole line has arrived, and fds that
+/// came with an unfinished line are closed.
+///
+///     list                       → buffer lines, "ok COUNT"
+///     get NAME                   → "ok" and the buffer's fields, one fd attached
+///     release NAME               → "ok"
+///     add NAME [PID FD]          one fd attached; PID FD say where it came from → "ok" and fields
+///     import NAME UID PID FD     one fd attached: a keeper handing over (root or the keeper's uid only)
+///     listener PATH              a listening socket attached: serve it too (root or the keeper's uid only)
+///     handover PATH              give everything to the keeper at PATH, then exit (root or the keeper's uid only)
+///
+/// A buffer line is `buffer NAME TYPE SIZE OWNER_UID SOURCE_PID SOURCE_FD INODE`.
+/// Who may use a buffer: root, or the uid that added it (SO_PEERCRED);
+/// `list` shows a client only those.
+public enum KeeperProtocol {
+    public static let maxRequestLength = 4096
+
+    /// Buffer names: 1–64 of [A-Za-z0-9._+@-] (no ':' — names also become
+    /// LISTEN_FDNAMES and FDNAME= entries — and no spaces).
+    public static func isValidName(_ name: String) -> Bool {
+        guard (1...64).contains(name.utf8.count) else { return false }
+        return name.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
+                || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
+                || c == UInt8(ascii: "+") || c == UInt8(ascii: "@")
+        }
+    }
+
+    public static let nameRule = "1-64 characters from A-Z a-z 0-9 . _ - + @"
+}
+
+/// What the keeper says about one buffer it holds.
+public struct HeldBufferInfo: Sendable, Equatable {
+    public var name: String
+    public var type: String
+    public var size: Int
+    /// The uid that added it: it (and root) may get or release it.
+    public var ownerUID: uid_t
+    /// Where it was adopted from (-1 when unknown).
+    public var sourcePID: pid_t
+    public var sourceFD: Int32
+    public var inode: UInt64
+
+    public init(name: String, type: String, size: Int, ownerUID: uid_t, sourcePID: pid_t, sourceFD: Int32, inode: UInt64) {
+        self.name = name
+        self.type = type
+        self.size = size
+        self.ownerUID = ownerUID
+        self.sourcePID = sourcePID
+        self.sourceFD = sourceFD
+        self.inode = inode
+    }
+
+    /// The fields after "buffer " (and after "ok " in a get/add reply).
+    public var words: String {
+        "\(name) \(type) \(size) \(ownerUID) \(sourcePID) \(sourceFD) \(inode)"
+    }
+
+    public init?(words: some StringProtocol) {
+        let w = words.split(separator: " ", omittingEmptySubsequences: true)
+        guard w.count == 7, let size = Int(w[2]), let owner = uid_t(w[3]), let pid = pid_t(w[4]),
+              let fd = Int32(w[5]), let inode = UInt64(w[6]) else { return nil }
+        self.init(name: String(w[0]), type: String(w[1]), size: size, ownerUID: owner,
+                  sourcePID: pid, sourceFD: fd, inode: inode)
+    }
+
+    public var description: Description {
+        var d = Description()
+        d.append("name", name)
+        d.append("type", type)
+        d.append("size", size)
+        d.append("owner_uid", Int(ownerUID))
+        d.append("source_pid", Int(sourcePID))
+        d.append("source_fd", Int(sourceFD))
+        d.append("inode", inode)
+        return d
+    }
+}
+
+/// A keeper's answer to one request.
+public struct KeeperReply {
+    public var buffers: [HeldBufferInfo] = []
+    /// The words after "ok".
+    public var okWords: String = ""
+    /// The fds that came with the reply (owned by the receiver).
+    public var fds: [FileDescriptor] = []
+
+    public init() {}
+}
+
+/// Why a keeper request failed: one line naming the socket, the request
+/// and the errno name.
+public struct KeeperError: Error, CustomStringConvertible, Sendable {
+    public var socket: String
+    public var request: String
+    public var errno: Errno?
+    public var message: String
+
+    public init(socket: String, request: String, errno: Errno?, _ message: String) {
+        self.socket = socket
+        self.request = request
+        self.errno = errno
+        self.message = message
+    }
+
+    public var description: String {
+        var line = "keeper \(socket): \(request): \(message)"
+        if let errno { line += " (\(errno.symbolicName))" }
+        return line
+    }
+}
+
+extension Errno {
+    /// The errno whose symbolic name is `name` ("ENOENT"), if any.
+    static func named(_ name: some StringProtocol) -> Errno? {
+        for raw in Int32(1)...Int32(133) where Errno(rawValue: raw).symbolicName == name {
+            return Errno(rawValue: raw)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Core
+import Glibc
+import SystemPackage
+
+/// `adopt exec --fd NAME=PID:FD … -- CMD ARGS`: hand buffers to a new
+/// program the systemd way.
+struct ExecCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exec",
+        abstract: "Adopt buffers and exec a command with them as LISTEN_FDS (fds 3…, LISTEN_PID, LISTEN_FDNAMES).",
+        discussion: """
+            adopt replaces itself with CMD, so LISTEN_PID is CMD's pid. Close-on-exec is
+            cleared only on the fds handed over (in the order given); every other fd above
+            2 is closed at exec. A restarted producer picks its buffer up with
+            sd_listen_fds_with_names(3).
+
+              adopt exec --fd counter=1234:3 -- restartable-producer
+              adopt exec --from-keeper cam0 --socket /run/cam.sock -- my-producer
+            """)
+
+    @OptionGroup var acquire: AcquireOptions
+
+    @Option(name: .customLong("fd"), help: "NAME=PID:FD: adopt fd FD of PID and pass it under NAME (repeat).")
+    var fds: [NamedPidFd] = []
+
+    @Option(name: .customLong("from-keeper"), help: "NAME: get this buffer from the keeper and pass it under NAME (after the --fd ones).")
+    var fromKeeper: [String] = []
+
+    @OptionGroup var socket: KeeperSocketOption
+
+    @Argument(parsing: .postTerminator, help: "The command and its arguments.")
+    var command: [String] = []
+
+    func validate() throws {
+        guard !command.isEmpty else { throw ValidationError("give the command after --") }
+        let names = fds.map(\.name) + fromKeeper
+        guard !names.isEmpty else { throw ValidationError("give at least one --fd NAME=PID:FD or --from-keeper NAME") }
+        for name in names where !ListenFDs.isValidName(name) {
+            throw ValidationError("bad fd name '\(name)' (\(KeeperProtocol.nameRule))")
+        }
+    }
+
+    func run() throws {
+        let adopter = Adopter(handlers: builtInHandlers, via: acquire.via)
+        var adoptions: [Adoption] = []
+        var entries: [ListenFDs.Entry] = []
+        for item in fds {
+            do {
+                let adoption = try adopter.adopt(pid: item.source.pid, fd: item.source.fd)
+                adoptions.append(adoption)
+                entries.append(ListenFDs.Entry(name: item.name, descriptor: adoption.file.descriptor))
+            } catch {
+                throw fail(error)
+            }
+        }
+        if !fromKeeper.isEmpty {
+            do {
+                let client = try KeeperClient(socketPath: socket.path)
+                for name in fromKeeper {
+                    entries.append(ListenFDs.Entry(name: name, descriptor: try client.get(name).1))
+                }
+            } catch {
+                throw fail(error)
+            }
+        }
+        withExtendedLifetime(adoptions) {}
+        throw execHandingOn(entries, command: command)
+    }
+}
+
+/// `adopt fdstore NAME=PID:FD …`: hand buffers to systemd's fd store.
+struct FdstoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fdstore",
+        abstract: "Adopt buffers and hand them to systemd's file descriptor store ($NOTIFY_SOCKET: FDSTORE=1, FDNAME=NAME).",
+        discussion: """
+            For a service with FileDescriptorStoreMax=N; run from inside the service
+            (its main process, or any process with NotifyAccess=all). systemd passes the
+            fds back to the next start of the service as LISTEN_FDS with LISTEN_FDNAMES.
+            One datagram per fd.
+
+              adopt fdstore counter=1234:3
+            """)
+
+    @OptionGroup var acquire: AcquireOptions
+
+    @Argument(help: "NAME=PID:FD of each buffer.")
+    var items: [NamedPidFd]
+
+    func validate() throws {
+        for item in items where !ListenFDs.isValidName(item.name) {
+            throw ValidationError("bad fd name '\(item.name)' (\(KeeperProtocol.nameRule))")
+        }
+    }
+
+    func run() throws {
+        let adopter = Adopter(handlers: builtInHandlers, via: acquire.via)
+        for item in items {
+            let adoption: Adoption
+            do {
+                adoption = try adopter.adopt(pid: item.source.pid, fd: item.source.fd)
+            } catch {
+                throw fail(error)
+            }
+            do {
+                try FdStore.store(adoption.file.descriptor, name: item.name)
+            } catch {
+                throw fail(error, pid: item.source.pid, fd: item.source.fd)
+            }
+            print("stored pid \(item.source.pid) fd \(item.source.fd) (\(adoption.type)) as \(item.name)")
+        }
+    }
+}

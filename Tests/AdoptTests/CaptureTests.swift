@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+
+@Suite("Capture on exit: adopt watch (ptrace, no module)", .serialized)
+struct CaptureTests {
+    @Test("a SIGKILLed producer's buffer is captured at its exit stop, byte-identical")
+    func sigkillCapture() throws {
+        let dir = try TempDir("cap")
+        let producer = try Producer(python: Producers.pythonMemfd)
+        let out = dir.file("last.bin")
+        let watch = try Spawned.adopt(["watch", String(producer.pid), "--fd", String(producer.fd()), "--dump", out])
+        try watch.waitFor("watching pid=\(producer.pid)")
+        #expect(statusField(pid: producer.pid, "TracerPid") == String(watch.pid))
+        producer.killAndWait()
+        #expect(watch.waitForExit() == 0, "\(watch.stderrText())")
+        let lines = watch.remainingLines()
+        #expect(lines.contains { $0.hasPrefix("exited pid=\(producer.pid) status=killed by signal 9 (SIGKILL) captured=1") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("captured pid=\(producer.pid) fd=\(producer.fd()) type=memfd") }, "\(lines)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: out))
+        #expect(data.count == 1 << 20)
+        #expect(checksum(data) == checksum(Producers.pythonMemfdBytes()))
+    }
+
+    @Test("by default every adoptable buffer is captured; the parent sees the real exit status; nothing stays held")
+    func everyBufferAndExitStatus() throws {
+        let dir = try TempDir("cap")
+        let producer = try Producer(python: """
+            import os, sys
+            a = os.memfd_create("cap-a"); os.write(a, b"A" * 5000)
+            b = os.memfd_create("cap-b"); os.write(b, b"B" * 7000)
+            r, w = os.pipe()
+            print("pid", os.getpid(), "fd", a, "fd", b, flush=True)
+            sys.stdin.readline()
+            os._exit(7)
+            """)
+        let words = producer.lines[0].split(separator: " ")
+        let (fdA, fdB) = (Int32(words[3])!, Int32(words[5])!)
+        let idA = try #require(fileID(pid: producer.pid, fd: fdA))
+        let watch = try Spawned.adopt(["watch", String(producer.pid), "--dump-dir", dir.path, "--json"])
+        try watch.waitFor("{\"event\":\"watching\"")
+        producer.send("exit")
+        producer.process.waitUntilExit()
+        #expect(producer.process.terminationReason == .exit)
+        #expect(producer.process.terminationStatus == 7)
+        #expect(watch.waitForExit() == 0, "\(watch.stderrText())")
+        let a = try Data(contentsOf: URL(fileURLWithPath: dir.file("\(producer.pid)-fd\(fdA).memfd")))
+        let b = try Data(contentsOf: URL(fileURLWithPath: dir.file("\(producer.pid)-fd\(fdB).memfd")))
+        #expect(a == Data(repeating: 0x41, count: 5000))
+        #expect(b == Data(repeating: 0x42, count: 7000))
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        #expect(files.count == 2, "only the two memfds, not the pipe or stdio: \(files)")
+        #expect(holders(device: idA.0, inode: idA.1).isEmpty, "the captured memfd must be freed once adopt exits")
+    }
+
+    @Test("a watched process whose watcher dies loses nothing: untraced, running, same fds")
+    func watcherDiesTargetUnharmed() throws {
+        let producer = try Producer(Producers.memfd, ["--interval", "20"])
+        let fdsBefore = openFDs(pid: producer.pid)
+        let watch = try Spawned.adopt(["watch", String(producer.pid)])
+        try watch.waitFor("watching")
+        kill(watch.pid, SIGSTOP)   // the producer keeps running while its tracer is stopped
+        usleep(100_000)
+        kill(watch.pid, SIGKILL)
+        watch.waitForExit()
+        usleep(50_000)
+        #expect(statusField(pid: producer.pid, "TracerPid") == "0")
+        let state = statusField(pid: producer.pid, "State") ?? ""
+        #expect(state.hasPrefix("S") || state.hasPrefix("R"), "state \(state)")
+        #expect(openFDs(pid: producer.pid) == fdsBefore)
+        // Still writing its buffer: the greeting's counter moves.
+        let first = try Run.adopt(["--length", "32", String(producer.pid), String(producer.fd())])
+        usleep(150_000)
+        let second = try Run.adopt(["--length", "32", String(producer.pid), String(producer.fd())])
+        #expect(first.status == 0 && second.status == 0)
+        #expect(first.stdout != second.stdout)
+    }
+
+    @Test("job control passes through: a stopped and continued target is still captured")
+    func stopContinue() throws {
+        let dir = try TempDir("cap")
+        let producer = try Producer(python: Producers.pythonMemfd)
+        let out = dir.file("out.bin")
+        let watch = try Spawned.adopt(["watch", String(producer.pid), "--fd", String(producer.fd()), "--dump", out])
+        try watch.waitFor("watching")
+        producer.signal(SIGSTOP)
+        var stopped = false
+        for _ in 0..<100 where !stopped {
+            usleep(10_000)
+            stopped = statusField(pid: producer.pid, "State")?.hasPrefix("t") == true
+                || statusField(pid: producer.pid, "State")?.hasPrefix("T") == true
+        }
+        #expect(stopped, "SIGSTOP must stop the traced process as it would an untraced one")
+        producer.signal(SIGCONT)
+        producer.signal(SIGTERM)
+        producer.process.waitUntilExit()
+        #expect(producer.process.terminationReason == .uncaughtSignal)
+        #expect(producer.process.terminationStatus == SIGTERM)
+        #expect(watch.waitForExit() == 0, "\(watch.stderrText())")
+        let data = try Data(contentsOf: URL(fileURLWithPath: out))
+        #expect(checksum(data) == checksum(Producers.pythonMemfdBytes()))
+    }
+
+    @Test("a process that already has a tracer is refused, naming the tracer")
+    func alreadyTraced() throws {
+        let producer = try Producer(Producers.memfd, [])
+        let first = try Spawned.adopt(["watch", String(producer.pid)])
+        try first.waitFor("watching")
+        let second = try Run.adopt(["watch", String(producer.pid)])
+        #expect(second.status == 1)
+        #expect(second.stderr.hasPrefix("adopt: pid \(producer.pid): already traced by pid \(first.pid) (adopt)"), "\(second.stderr)")
+        #expect(second.stderr.contains("(EBUSY)"))
+    }
+
+    @Test("watch --name waits for a process with that command name, then captures it")
+    func byName() throws {
+        let dir = try TempDir("cap", mode: 0o755)
+        let comm = "rfdcap\(UInt16.random(in: 1000...9999))"
+        try FileManager.default.copyItem(atPath: Producers.memfd, toPath: dir.file(comm))
+        let out = dir.file("out.bin")
+        let watch = try Spawned.adopt(["watch", "--name", comm, "--timeout", "20", "--dump", out])
+        usleep(200_000)   // let it poll /proc without finding anything first
+        #expect(watch.process.isRunning)
+        let producer = try Producer(dir.file(comm), ["--size", "65536"])
+        try watch.waitFor("watching pid=\(producer.pid) comm=\(comm)")
+        producer.killAndWait()
+        #expect(watch.waitForExit() == 0, "\(watch.stderrText())")
+        let data = try Data(contentsOf: URL(fileURLWithPath: out))
+        #expect(data.count == 65536)
+        #expect(data.prefix(22) == Data("Hello, shared memory! ".utf8))
+        #expect(data[100] == UInt8(100 % 251))
+    }
+}

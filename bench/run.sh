@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# bench/run.sh: the project against the standard tools, side by side, in one
+# invocation. Builds what it needs (release, static Swift stdlib, scratch
+# path .build-bench; C baselines with gcc -O2), starts its own target
+# processes, runs baseline and subject interleaved, prints a table of medians
+# and ratios and writes it, with the machine description, to BENCHMARKS.md.
+#
+#   bash bench/run.sh            everything (about 5-8 minutes on 2 cores)
+#   BENCH_QUICK=1 bash bench/run.sh   fewer rounds (a smoke test; not for BENCHMARKS.md)
+#   BENCH_VM=0 bash bench/run.sh      skip the module row (no qemu boot)
+#   BENCH_OUT=FILE                    write the report there instead of BENCHMARKS.md
+#
+# Absolute times on a shared VM are noise: compare the ratios, which come
+# from runs made in the same invocation, interleaved round by round.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+command -v swift >/dev/null || export PATH="$PATH:/opt/swift/usr/bin"
+SCRATCH=${BENCH_SCRATCH:-.build-bench}
+BIN=$SCRATCH/release
+CB=$SCRATCH/bench-c
+OUT=${BENCH_OUT:-BENCHMARKS.md}
+QUICK=${BENCH_QUICK:-0}
+say() { printf '%s\n' "$*" >&2; }
+
+# ---- tools ------------------------------------------------------------------
+missing=()
+for t in gcc lsof lsfd cat; do command -v $t >/dev/null || missing+=("$t"); done
+if ((${#missing[@]})); then
+	say "bench: missing ${missing[*]} (Debian: apt-get install gcc lsof util-linux)"
+	exit 2
+fi
+
+# ---- build ------------------------------------------------------------------
+say "== building (release, --static-swift-stdlib, $SCRATCH)"
+for p in adopt adopt-bench; do
+	swift build -c release --static-swift-stdlib --scratch-path "$SCRATCH" --product $p >&2
+done
+mkdir -p "$CB"
+for c in bench/c/*.c; do
+	gcc -O2 -Wall -o "$CB/$(basename "$c" .c)" "$c"
+done
+
+# ---- helpers -------------------------------------------------------------
+HOLDERS=()
+cleanup() { for h in "${HOLDERS[@]}"; do kill "$h" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+# start_holder ARGS...: sets HP (pid) HF (first fd) HL (last fd)
+start_holder() {
+	local out
+	out=$(mktemp)
+	"$CB/holder" "$@" > "$out" &
+	HOLDERS+=($!)
+	for _ in $(seq 300); do grep -q READY "$out" && break; sleep 0.1; done
+	read -r _ HP HF HL < "$out"
+	rm -f "$out"
+}
+stop_holder() { kill "$HP" 2>/dev/null || true; wait "$HP" 2>/dev/null || true; }
+
+median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print "nan"; else print v[int((NR+1)/2)]}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+fmt() { awk -v v="$1" 'BEGIN {if (v >= 100) printf "%.0f", v; else if (v >= 10) printf "%.1f", v; else printf "%.2f", v}'; }
+# goal_le R MAX / goal_ge R MIN: "met" or "MISSED"
+goal_le() { awk -v r="$1" -v m="$2" 'BEGIN {print (r <= m) ? "met" : "**MISSED**"}'; }
+goal_ge() { awk -v r="$1" -v m="$2" 'BEGIN {print (r >= m) ? "met" : "**MISSED**"}'; }
+
+ROWS=()
+row() { ROWS+=("| $(IFS='|'; echo "$*" | sed 's/|/ | /g') |"); say "   $*"; }
+
+# inproc ROUNDS PID FIRST LAST ITERS BATCHES PROG:MODE...: interleaved
+# in-process runs; sets R[PROG:MODE] to the median over rounds.
+declare -A R
+inproc() {
+	local rounds=$1 pid=$2 first=$3 last=$4 iters=$5 batches=$6
+	shift 6
+	local -A vals=()
+	for ((r = 0; r < rounds; r++)); do
+		for spec in "$@"; do
+			local prog=${spec%%:*} mode=${spec#*:}
+			vals[$spec]+="$("$prog" "$mode" "$pid" "$first" "$last" "$iters" "$batches") "
+		done
+	done
+	for spec in "$@"; do R[$spec]=$(tr ' ' '\n' <<< "${vals[$spec]}" | grep . | median); done
+}
+
+if [[ $QUICK == 1 ]]; then RR=3; else RR=9; fi
+A="$BIN/adopt-bench"
+C="$CB/cbench"
+
+# ---- 1. per-fd adoption ----------------------------------------------------
+say "== 1. per-fd adoption (1000 memfds)"
+start_holder --memfds 1000
+inproc $RR "$HP" "$HF" "$HL" 2000 3 \
+	"$A:adopt-fresh" "$C:same-fresh" "$C:pidfd-fresh" \
+	"$A:adopt-kept" "$C:same-kept" "$C:pidfd-kept" \
+	"$A:adopt-procfs" "$C:same-procfs" "$C:procfs" \
+	"$C:scm" "$C:dup" "$C:list-same"
+us() { awk -v v="${R[$1]}" 'BEGIN {print v / 1000}'; }
+for b in fresh kept procfs; do
+	lib=$(us "$A:adopt-$b"); same=$(us "$C:same-$b")
+	case $b in fresh) an=pidfd-fresh; al="pidfd_open+getfd+close" ;; kept) an=pidfd-kept; al="pidfd_getfd+close (pidfd kept)" ;; procfs) an=procfs; al="open /proc/PID/fd/N+close" ;; esac
+	anchor=$(us "$C:$an")
+	r=$(ratio "$lib" "$same")
+	row "1" "adopt+identify, via $b, µs/fd" "library $(fmt "$lib")" "C, same syscalls $(fmt "$same")" "$r×" "≤ 1.1×" "$(goal_le "$r" 1.1)"
+	row "1" "… against the bare acquisition" "library $(fmt "$lib")" "C $al $(fmt "$anchor")" "$(ratio "$lib" "$anchor")×" "info" "-"
+done
+scm=$(us "$C:scm"); dup=$(us "$C:dup")
+row "1" "cooperative anchor: SCM_RIGHTS round trip, µs/fd" "library via pidfd, kept $(fmt "$(us "$A:adopt-kept")")" "C SCM_RIGHTS $(fmt "$scm")" "$(ratio "$(us "$A:adopt-kept")" "$scm")×" "info" "-"
+row "1" "floor: dup+close, µs/fd" "-" "C dup $(fmt "$dup")" "-" "info" "-"
+LISTSAME=$(us "$C:list-same")
+stop_holder
+
+# ---- 2. module ioctl -----------------------------------------------------------
+if [[ ${BENCH_VM:-1} == 1 ]]; then
+	say "== 2. module ioctl against pidfd_open+getfd+close (qemu TCG)"
+	vmout=$(bash bench/vm-bench.sh 6.1 6.12 2>&1) || true
+	printf '%s\n' "$vmout" | sed 's/^/   vm: /' >&2
+	if grep -q '^VMBENCH ' <<< "$vmout"; then
+		for kver in $(awk '$1 == "VMBENCH" {print $2}' <<< "$vmout" | sort -u); do
+			get() { awk -v k="$kver" -v m="$1" '$1 == "VMBENCH" && $2 == k && $3 == m {print $4}' <<< "$vmout"; }
+			kp=$(get kmod-pid); pf=$(get pidfd-fresh); kpf=$(get kmod-pidfd); pk=$(get pidfd-kept)
+			ko=$(get kmod-open); pm=$(get proc-mem)
+			k=${kver%%-*}
+			r=$(ratio "$kp" "$pf")
+			row "2" "module ioctl (target by pid) + close, per fd, $k guest (TCG ns)" "ioctl $kp" "pidfd_open+getfd+close $pf" "$r×" "≤ 0.5×" "$(goal_le "$r" 0.5)"
+			row "2" "… ioctl naming the target by a kept pidfd" "ioctl $kpf" "pidfd_getfd+close (kept) $pk" "$(ratio "$kpf" "$pk")×" "info" "-"
+			row "2" "… as KmodBackend does it: open /dev/remotefd, pidfd_open, ioctl, close all" "$ko" "pidfd_open+getfd+close $pf" "$(ratio "$ko" "$pf")×" "info" "-"
+			[[ -n $pm ]] && row "2" "… the module's permission check alone: open+close /proc/PID/mem" "$pm" "pidfd_getfd+close (kept) $pk" "$(ratio "$pm" "$pk")×" "info" "-"
+		done
+	else
+		reason=$(grep -E '^(vm-bench|FAIL|SKIP)' <<< "$vmout" | head -n 1)
+		row "2" "module ioctl per fd" "not measured" "-" "-" "≤ 0.5×" "not measured: ${reason:-see bench/vm-bench.sh output}"
+	fi
+else
+	row "2" "module ioctl per fd" "not measured" "-" "-" "≤ 0.5×" "not measured: BENCH_VM=0"
+fi
+
+# ---- 3. listing ------------------------------------------------------------------
+T="$CB/timeit"
+list_case() { # N ARGS...
+	local n=$1 rounds
+	shift
+	start_holder --memfds "$n" "$@"
+	if ((n >= 10000)); then rounds=$((RR / 2 + 1)); else rounds=$RR; fi
+	local res
+	res=$("$T" "$rounds" 1 "$BIN/adopt" list --no-sharers "$HP" -- "$BIN/adopt" list "$HP" \
+		-- "$(command -v lsfd)" -p "$HP" -- "$(command -v lsof)" -n -p "$HP")
+	stop_holder
+	local -a m
+	mapfile -t m < <(awk '{print $1}' <<< "$res")
+	local nosh=${m[0]} sh=${m[1]} lsfd=${m[2]} lsof=${m[3]} kind=memfds
+	[[ $* == *--mix* ]] && kind="fds, mixed (1/4 memfds)"
+	local per=$(awk -v t="$nosh" -v n="$n" 'BEGIN {print t / n}')
+	if [[ $kind == memfds ]]; then
+		start_holder --memfds "$n"
+		inproc "$rounds" "$HP" "$HF" "$HL" 1 3 "$A:list"
+		stop_holder
+		LISTIN[$n]=$(us "$A:list")
+	fi
+	local r=$(ratio "$lsfd" "$nosh")
+	row "3" "\`adopt list --no-sharers\`, $n $kind, µs/fd" "adopt $(fmt "$per")" "lsfd -p $(fmt "$(awk -v t="$lsfd" -v n="$n" 'BEGIN {print t / n}')")" "$r× faster" "≥ 4×" "$(goal_ge "$r" 4)"
+	r=$(ratio "$lsfd" "$sh")
+	row "3" "\`adopt list\` (sharer scan), $n $kind, µs/fd" "adopt $(fmt "$(awk -v t="$sh" -v n="$n" 'BEGIN {print t / n}')")" "lsfd -p $(fmt "$(awk -v t="$lsfd" -v n="$n" 'BEGIN {print t / n}')")" "$r× faster" "≥ 4×" "$(goal_ge "$r" 4)"
+	row "3" "… against lsof, $n $kind, µs/fd" "adopt --no-sharers $(fmt "$per")" "lsof -n -p $(fmt "$(awk -v t="$lsof" -v n="$n" 'BEGIN {print t / n}')")" "$(ratio "$lsof" "$nosh")× faster" "info" "-"
+	LISTPER[$n$kind]=$per
+}
+declare -A LISTPER LISTIN
+say "== 3. adopt list against lsfd and lsof"
+for n in 1000 10000 19000; do list_case $n; done
+[[ $QUICK == 1 ]] || list_case 10000 --mix
+row "3" "per-memfd floor in C (getfd, fstat, fstatfs, readlink, seals, close)" "-" "C $(fmt "$LISTSAME") µs" "-" "info" "-"
+
+# ---- 4. data path ---------------------------------------------------------------
+say "== 4. 1 GiB memfd: dump and map-read"
+start_holder --memfds 1 --size $((1 << 30)) --fill
+res=$("$T" $((RR < 5 ? RR : 7)) 1 "$BIN/adopt" --dump - "$HP" "$HF" -- /bin/cat "/proc/$HP/fd/$HF")
+read -r dump_t _ <<< "$(sed -n 1p <<< "$res")"
+read -r cat_t _ <<< "$(sed -n 2p <<< "$res")"
+gbs() { awk -v t="$1" 'BEGIN {printf "%.2f", 1073741824 / t / 1000}'; }
+r=$(ratio "$cat_t" "$dump_t")
+row "4" "\`adopt --dump -\` of 1 GiB, stdout /dev/null, GB/s" "adopt $(gbs "$dump_t")" "cat /proc/PID/fd/N $(gbs "$cat_t")" "$r×" "≥ 0.95×" "$(goal_ge "$r" 0.95)"
+inproc $((RR < 5 ? RR : 5)) "$HP" "$HF" "$HF" 1 3 "$A:map-read" "$C:map-read" "$C:memcpy"
+gb() { awk -v v="$1" 'BEGIN {printf "%.2f", v / 1000}'; }
+row "4" "adopt + map + read 1 GiB (1 MiB memcpy chunks), GB/s" "library $(gb "${R[$A:map-read]}")" "C, same steps $(gb "${R[$C:map-read]}")" "$(ratio "${R[$A:map-read]}" "${R[$C:map-read]}")×" "info" "-"
+row "4" "… against memcpy of a pre-faulted mapping (bandwidth limit)" "library $(gb "${R[$A:map-read]}")" "memcpy $(gb "${R[$C:memcpy]}")" "$(ratio "${R[$A:map-read]}" "${R[$C:memcpy]}")×" "info" "-"
+stop_holder
+
+# ---- 5. start-up -------------------------------------------------------------------
+say "== 5. adopt PID FD as a whole process"
+start_holder --memfds 1 --size $((2 << 20)) --fill
+res=$("$T" $((RR * 4)) 2 "$CB/adopt1" "$HP" "$HF" -- "$BIN/adopt" "$HP" "$HF" -- /bin/true)
+read -r c_t _ <<< "$(sed -n 1p <<< "$res")"
+read -r a_t _ <<< "$(sed -n 2p <<< "$res")"
+read -r t_t _ <<< "$(sed -n 3p <<< "$res")"
+ms() { fmt "$(awk -v t="$1" 'BEGIN {print t / 1000}')"; }
+r=$(ratio "$a_t" "$c_t")
+row "5" "\`adopt PID FD\` whole process (2 MiB memfd), ms" "adopt $(ms "$a_t")" "C adopt1 $(ms "$c_t")" "$r×" "≤ 1.5×" "$(goal_le "$r" 1.5)"
+row "5" "… above the cost of starting any process (/bin/true $(ms "$t_t") ms)" "adopt $(ms "$(awk -v a="$a_t" -v t="$t_t" 'BEGIN {print a - t}')")" "C adopt1 $(ms "$(awk -v a="$c_t" -v t="$t_t" 'BEGIN {print a - t}')")" "$(ratio "$(awk -v a="$a_t" -v t="$t_t" 'BEGIN {print a - t}')" "$(awk -v a="$c_t" -v t="$t_t" 'BEGIN {print a - t}')")×" "info" "-"
+stop_holder
+
+# ---- 6. growth ---------------------------------------------------------------------
+say "== 6. cost against buffer size and fd count"
+sizes=(4096 1048576 67108864 1073741824)
+start_holder --sizes "$(IFS=,; echo "${sizes[*]}")"
+base=""
+for i in "${!sizes[@]}"; do
+	fd=$((HF + i))
+	inproc $((RR < 5 ? RR : 5)) "$HP" "$fd" "$fd" 500 3 "$A:map-fresh" "$C:map-fresh"
+	lib=$(us "$A:map-fresh"); cc=$(us "$C:map-fresh")
+	[[ -n $base ]] || base=$lib
+	row "6" "adopt + identify + mmap, $(awk -v s="${sizes[$i]}" 'BEGIN {if (s >= 1073741824) print s / 1073741824 " GiB"; else if (s >= 1048576) print s / 1048576 " MiB"; else print s / 1024 " KiB"}') buffer, µs" "library $(fmt "$lib")" "C, same steps $(fmt "$cc")" "$(ratio "$lib" "$cc")×" "O(1): $(ratio "$lib" "$base")× the 4 KiB cost" "$(goal_le "$(ratio "$lib" "$base")" 1.5)"
+done
+stop_holder
+for n in 10 19000; do
+	start_holder --memfds $n
+	inproc $((RR < 5 ? RR : 5)) "$HP" "$HF" "$HL" 2000 3 "$A:adopt-kept" "$C:same-kept"
+	row "6" "adopt+identify via pidfd (kept), owner holding $n fds, µs/fd" "library $(fmt "$(us "$A:adopt-kept")")" "C, same syscalls $(fmt "$(us "$C:same-kept")")" "$(ratio "$(us "$A:adopt-kept")" "$(us "$C:same-kept")")×" "flat in fd count" "-"
+	stop_holder
+done
+for n in 1000 10000 19000; do
+	row "6" "listing cost per fd, $n memfds: library scan (in-process) / whole \`adopt list --no-sharers\`, µs" "$(fmt "${LISTIN[$n]}") / $(fmt "${LISTPER[${n}memfds]}")" "-" "$(ratio "${LISTIN[$n]}" "${LISTIN[1000]}")× the 1 000-fd in-process cost" "linear (≈ 1×)" "$(goal_le "$(ratio "${LISTIN[$n]}" "${LISTIN[1000]}")" 1.3)"
+done
+
+# ---- report ---------------------------------------------------------------------
+TABLE=$(
+	echo "| # | what | subject | baseline | ratio | goal | result |"
+	echo "|---|---|---|---|---|---|---|"
+	printf '%s\n' "${ROWS[@]}"
+)
+MACHINE=$(
+	echo "- $(uname -sr), $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM"
+	echo "- $(swift --version 2>/dev/null | head -n 1); $(gcc --version | head -n 1); $(lsfd --version); lsof $(lsof -v 2>&1 | awk '/revision/ {print $2; exit}')"
+	echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+)
+printf '\n%s\n\n%s\n' "$MACHINE" "$TABLE"
+if [[ $QUICK != 1 ]]; then
+	{
+		sed -n '1,/<!-- results -->/p' bench/BENCHMARKS.head.md
+		echo
+		echo "Generated by \`bash bench/run.sh\` on $(date -u +%Y-%m-%d):"
+		echo
+		echo "$MACHINE"
+		echo
+		echo "$TABLE"
+		echo
+		sed -n '/<!-- results -->/,$p' bench/BENCHMARKS.head.md | sed 1d
+	} > "$OUT"
+	say "== written: $OUT"
+fi

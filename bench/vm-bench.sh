@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# bench/vm-bench.sh [6.1] [6.12]: the module row of bench/run.sh. Boots the
+# VM suite's guests (vm/run-tests.sh: qemu TCG, module built for each
+# kernel) with ONLY the bench scenario (bench/vm/95-bench.sh, through the
+# harness's RFD_SCENARIO_DIR) and prints, per kernel and mode,
+#   VMBENCH <kernel> <mode> <ns per fd>
+# from vm/helpers/rfd-bench.c. Ratios only: TCG time is not real time.
+# Default kernel: 6.12 (both: `bench/vm-bench.sh 6.1 6.12`). Exit status 1
+# if nothing was measured (the reason is printed).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+work=$REPO/${BENCH_SCRATCH:-.build-bench}/vm-work
+series=("$@")
+[ ${#series[@]} -eq 0 ] && series=(6.12)
+rm -rf "$work"/[0-9]*
+mkdir -p "$work/no-payload"
+[ -x vm/run-tests.sh ] || { echo "vm-bench: vm/run-tests.sh missing"; exit 1; }
+grep -q RFD_SCENARIO_DIR vm/run-tests.sh ||
+	{ echo "vm-bench: vm/run-tests.sh has no RFD_SCENARIO_DIR hook"; exit 1; }
+RFD_SCENARIO_DIR=$REPO/bench/vm RFD_WORK=$work ADOPT_BIN_DIR=$work/no-payload ADOPT_BINS=" " \
+	VM_TIMEOUT=${VM_TIMEOUT:-600} vm/run-tests.sh "${series[@]}" >&2
+rc=$?
+found=0
+for log in "$work"/*/serial.log; do
+	[ -f "$log" ] || continue
+	kver=$(basename "$(dirname "$log")")
+	while read -r _ mode ns; do
+		echo "VMBENCH $kver $mode $ns"
+		found=1
+	done < <(tr -d '\r' < "$log" | grep '^BENCH-MODE ')
+	tr -d '\r' < "$log" | grep -E '^(FAIL|SKIP) ' | sed "s/^/vm-bench: [$kver] /"
+done
+if [ $found = 0 ]; then
+	echo "vm-bench: nothing measured (vm/run-tests.sh exit $rc; logs in $work)"
+	exit 1
+fi
