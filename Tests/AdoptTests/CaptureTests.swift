@@ -24,7 +24,7 @@ struct CaptureTests {
     @Test("by default every adoptable buffer is captured; the parent sees the real exit status; nothing stays held")
     func everyBufferAndExitStatus() throws {
         let dir = try TempDir("cap")
-        let producer = try Producer(python: """
+        let producer = try Spawned(python: """
             import os, sys
             a = os.memfd_create("cap-a"); os.write(a, b"A" * 5000)
             b = os.memfd_create("cap-b"); os.write(b, b"B" * 7000)
@@ -33,13 +33,13 @@ struct CaptureTests {
             sys.stdin.readline()
             os._exit(7)
             """)
-        let words = producer.lines[0].split(separator: " ")
-        let (fdA, fdB) = (Int32(words[3])!, Int32(words[5])!)
+        let announced = try producer.readLine()
+        let (fdA, fdB) = (Spawned.fd(in: announced, 0)!, Spawned.fd(in: announced, 1)!)
         let idA = try #require(fileID(pid: producer.pid, fd: fdA))
         let watch = try Spawned.adopt(["watch", String(producer.pid), "--dump-dir", dir.path, "--json"])
         try watch.waitFor("{\"event\":\"watching\"")
         producer.send("exit")
-        producer.process.waitUntilExit()
+        producer.waitForExit()
         #expect(producer.process.terminationReason == .exit)
         #expect(producer.process.terminationStatus == 7)
         #expect(watch.waitForExit() == 0, "\(watch.stderrText())")
@@ -78,11 +78,12 @@ struct CaptureTests {
     @Test("job control passes through: a stopped and continued target is still captured")
     func stopContinue() throws {
         let dir = try TempDir("cap")
-        let producer = try Producer(python: Producers.pythonMemfd)
+        let producer = try Spawned(python: Producers.pythonMemfd)
+        let fd = try #require(Spawned.fd(in: try producer.readLine()))
         let out = dir.file("out.bin")
-        let watch = try Spawned.adopt(["watch", String(producer.pid), "--fd", String(producer.fd()), "--dump", out])
+        let watch = try Spawned.adopt(["watch", String(producer.pid), "--fd", String(fd), "--dump", out])
         try watch.waitFor("watching")
-        producer.signal(SIGSTOP)
+        kill(producer.pid, SIGSTOP)
         var stopped = false
         for _ in 0..<100 where !stopped {
             usleep(10_000)
@@ -90,9 +91,9 @@ struct CaptureTests {
                 || statusField(pid: producer.pid, "State")?.hasPrefix("T") == true
         }
         #expect(stopped, "SIGSTOP must stop the traced process as it would an untraced one")
-        producer.signal(SIGCONT)
-        producer.signal(SIGTERM)
-        producer.process.waitUntilExit()
+        kill(producer.pid, SIGCONT)
+        kill(producer.pid, SIGTERM)
+        producer.waitForExit()
         #expect(producer.process.terminationReason == .uncaughtSignal)
         #expect(producer.process.terminationStatus == SIGTERM)
         #expect(watch.waitForExit() == 0, "\(watch.stderrText())")

@@ -7,6 +7,7 @@ final class Spawned {
     let process = Process()
     private let output = Pipe()
     private let errors = Pipe()
+    private let input = Pipe()
     private var buffered = Data()
     private(set) var seen: [String] = []
 
@@ -18,7 +19,7 @@ final class Spawned {
         process.environment = env
         process.standardOutput = output
         process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = input
         try process.run()
     }
 
@@ -33,7 +34,24 @@ final class Spawned {
         process.waitUntilExit()
     }
 
+    /// A python3 program.
+    convenience init(python source: String) throws {
+        try self.init("/usr/bin/env", ["python3", "-c", source])
+    }
+
     var pid: Int32 { process.processIdentifier }
+
+    func send(_ line: String) {
+        input.fileHandleForWriting.write(Data((line + "\n").utf8))
+    }
+
+    /// The fd number after "fd" in `line`.
+    static func fd(in line: String, _ nth: Int = 0) -> Int32? {
+        let words = line.split(separator: " ")
+        let positions = words.indices.filter { words[$0] == "fd" }
+        guard nth < positions.count, positions[nth] + 1 < words.count else { return nil }
+        return Int32(words[positions[nth] + 1])
+    }
 
     /// The next stdout line; throws at EOF or after `timeout` seconds.
     func readLine(timeout: Double = 20) throws -> String {

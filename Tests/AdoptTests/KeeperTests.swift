@@ -97,7 +97,7 @@ struct KeeperTests {
             print("pid", os.getpid(), "fd", s.fileno(), flush=True)
             os.kill(os.getpid(), 9)
             """)
-        noRead.process.waitUntilExit()
+        noRead.killAndWait()
         // An add with an fd attached but no newline, then SIGKILL.
         let halfAdd = try Producer(python: """
             import socket, os, sys

@@ -22,9 +22,10 @@ public final class TargetProcess {
             pidfd = FileDescriptor(rawValue: raw)
         case .failure(.noSuchProcess):
             throw AcquireFailure.explain(.noSuchProcess, pid: pid, fd: fd, backend: "pidfd_open")
-        case .failure(let err) where err == .noFunction || err == .invalidArgument:
+        case .failure(let err) where err == .noFunction || err == .invalidArgument || err == .noSuchFileOrDirectory:
             // No pidfd_open (ENOSYS), or pid names a thread that is not a
-            // thread-group leader (EINVAL): fall back to pid only.
+            // thread-group leader (EINVAL before Linux 6.9, ENOENT since):
+            // fall back to the pid alone.
             guard kill(pid, 0) == 0 || Errno.current != .noSuchProcess else {
                 throw AcquireFailure.explain(.noSuchProcess, pid: pid, fd: fd, backend: "kill")
             }
