@@ -64,8 +64,8 @@ struct ExecCommand: ParsableCommand {
                 throw fail(error)
             }
         }
-        withExtendedLifetime(adoptions) {}
-        throw execHandingOn(entries, command: command)
+        // The adoptions own the fds: keep them alive until exec.
+        throw withExtendedLifetime(adoptions) { execHandingOn(entries, command: command) }
     }
 }
 

@@ -191,7 +191,7 @@ struct WatchCommand: ParsableCommand {
         } else if exec {
             let base = fdname ?? sanitized(processName)
             let entries = zip(adopted, names(base, adopted)).map { ListenFDs.Entry(name: $1, descriptor: $0.file.descriptor) }
-            throw execHandingOn(entries, command: command)
+            throw withExtendedLifetime(adopted) { execHandingOn(entries, command: command) }
         } else {
             var fields = Description()
             fields.append("buffers", adopted.count)
