@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # bench/run.sh: the project against the standard tools, side by side, in one
-# invocation. Builds what it needs (release, static Swift stdlib, scratch
+# invocation. Builds what it needs (release, static executables as
+# scripts/build.sh makes them, scratch
 # path .build-bench; C baselines with gcc -O2), starts its own target
 # processes, runs baseline and subject interleaved, prints a table of medians
 # and ratios and writes it, with the machine description, to BENCHMARKS.md.
 #
-#   bash bench/run.sh            everything (about 5-8 minutes on 2 cores)
+#   bash bench/run.sh            everything (2-4 minutes on 2 cores, two qemu boots included)
 #   BENCH_QUICK=1 bash bench/run.sh   fewer rounds (a smoke test; not for BENCHMARKS.md)
 #   BENCH_VM=0 bash bench/run.sh      skip the module row (no qemu boot)
 #   BENCH_OUT=FILE                    write the report there instead of BENCHMARKS.md
@@ -15,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
-command -v swift >/dev/null || export PATH="$PATH:/opt/swift/usr/bin"
+command -v swift >/dev/null || { echo "bench: swift (6.x) is not on PATH" >&2; exit 2; }
 SCRATCH=${BENCH_SCRATCH:-.build-bench}
 BIN=$SCRATCH/release
 CB=$SCRATCH/bench-c
@@ -25,16 +26,23 @@ say() { printf '%s\n' "$*" >&2; }
 
 # ---- tools ------------------------------------------------------------------
 missing=()
-for t in gcc lsof lsfd cat; do command -v $t >/dev/null || missing+=("$t"); done
+for t in gcc:gcc lsof:lsof lsfd:util-linux; do command -v ${t%%:*} >/dev/null || missing+=("${t#*:}"); done
+if ((${#missing[@]})) && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+	say "bench: installing ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" libc6-dev >/dev/null ||
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" libc6-dev >/dev/null; } || true
+	missing=()
+	for t in gcc:gcc lsof:lsof lsfd:util-linux; do command -v ${t%%:*} >/dev/null || missing+=("${t#*:}"); done
+fi
 if ((${#missing[@]})); then
-	say "bench: missing ${missing[*]} (Debian: apt-get install gcc lsof util-linux)"
+	say "bench: missing Debian packages: ${missing[*]}"
 	exit 2
 fi
 
 # ---- build ------------------------------------------------------------------
-say "== building (release, --static-swift-stdlib, $SCRATCH)"
+say "== building (release, static executables as scripts/build.sh, $SCRATCH)"
 for p in adopt adopt-bench; do
-	swift build -c release --static-swift-stdlib --scratch-path "$SCRATCH" --product $p >&2
+	scripts/build.sh --scratch-path "$SCRATCH" --product $p >&2
 done
 mkdir -p "$CB"
 for c in bench/c/*.c; do
@@ -85,13 +93,14 @@ inproc() {
 }
 
 if [[ $QUICK == 1 ]]; then RR=3; else RR=9; fi
+RR1=$((RR * 5 / 3))  # row 1: cheap processes, more rounds
 A="$BIN/adopt-bench"
 C="$CB/cbench"
 
 # ---- 1. per-fd adoption ----------------------------------------------------
 say "== 1. per-fd adoption (1000 memfds)"
 start_holder --memfds 1000
-inproc $RR "$HP" "$HF" "$HL" 2000 3 \
+inproc $RR1 "$HP" "$HF" "$HL" 2000 3 \
 	"$A:adopt-fresh" "$C:same-fresh" "$C:pidfd-fresh" \
 	"$A:adopt-kept" "$C:same-kept" "$C:pidfd-kept" \
 	"$A:adopt-procfs" "$C:same-procfs" "$C:procfs" \

@@ -32,6 +32,7 @@ for log in "$work"/*/serial.log; do
 	tr -d '\r' < "$log" | grep -E '^(FAIL|SKIP) ' | sed "s/^/vm-bench: [$kver] /"
 done
 if [ $found = 0 ]; then
-	echo "vm-bench: nothing measured (vm/run-tests.sh exit $rc; logs in $work)"
+	[ $rc = 2 ] && echo "vm-bench: the VM harness stopped in setup (a missing dependency: scripts/deps.sh --vm; or the module did not build)"
+	echo "vm-bench: nothing measured (vm/run-tests.sh exit $rc; logs in ${work#"$REPO"/})"
 	exit 1
 fi

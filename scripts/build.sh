@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds the CLI, the samples and the tests, release mode, with the Swift
-# runtime linked statically (start-up: 8.2 ms dynamic vs 4.8 ms static here),
-# into .build/release.
+# Builds the CLI, the samples and the tests' programs in release mode into
+# .build/release, the Swift programs as static executables: `adopt PID FD`
+# starts in 1.4 ms instead of 5.8 ms with a dynamic Swift runtime (bench/).
+# glibc warns that getpwuid & co. need its NSS libraries at run time: where
+# they are missing (the VM guests) owners are shown as numbers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --static-swift-stdlib "$@"
+swift build -c release -Xswiftc -static-executable "$@"

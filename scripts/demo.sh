@@ -2,7 +2,6 @@
 # The main job: a memfd outliving its producer. No module, no setup.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PATH:/opt/swift/usr/bin"
 scripts/deps.sh
 scripts/build.sh --product adopt >&2
 scripts/build.sh --product memfd-producer >&2

@@ -24,6 +24,6 @@ if ((${#missing[@]})); then
 fi
 
 if ! command -v swift >/dev/null; then
-	echo "deps: swift is not on PATH (need Swift 6.x; on this project's machines it is in /opt/swift/usr/bin)" >&2
+	echo "deps: swift is not on PATH (need Swift 6.x from swift.org: it is not in Debian's archive)" >&2
 	exit 1
 fi

@@ -79,7 +79,7 @@ public final class AdoptedFile {
     /// "/dmabuf:", "pipe:[123]", "anon_inode:[eventfd]"...
     public private(set) lazy var link: String =
         (selfFDDirectory >= 0 ? ProcFiles.readLink(at: selfFDDirectory, String(descriptor.rawValue))
-                              : ProcFiles.readLink("/proc/self/fd/\(descriptor.rawValue)")) ?? ""
+                              : ProcFiles.ownFDLink(descriptor.rawValue)) ?? ""
 
     /// An open /proc/self/fd directory lent by a caller reading many links
     /// (Inventory): `link` then walks one path component, not four (0.75 µs

@@ -51,6 +51,29 @@ public enum ProcFiles {
         withLinkBuffer { readlink(path, $0, $1) }
     }
 
+    /// The target of /proc/self/fd/`fd`, the path formatted on the stack
+    /// (no String interpolation and C-string copy per adoption).
+    public static func ownFDLink(_ fd: Int32) -> String? {
+        guard fd >= 0 else { return readLink("/proc/self/fd/\(fd)") }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { path -> String? in
+            var i = 0
+            for byte in "/proc/self/fd/".utf8 {
+                path[i] = CChar(bitPattern: byte)
+                i += 1
+            }
+            var digits = 1
+            var rest = fd / 10
+            while rest > 0 { digits += 1; rest /= 10 }
+            var value = fd
+            for k in stride(from: i + digits - 1, through: i, by: -1) {
+                path[k] = CChar(48 + value % 10)
+                value /= 10
+            }
+            path[i + digits] = 0
+            return withLinkBuffer { readlink(path.baseAddress!, $0, $1) }
+        }
+    }
+
     /// The target of the link `name` in the directory `directoryFD`
     /// (readlinkat: no walk of the directory's path for each call).
     public static func readLink(at directoryFD: Int32, _ name: String) -> String? {

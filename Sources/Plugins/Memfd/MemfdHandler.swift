@@ -36,9 +36,9 @@ public struct MemfdHandler: ResourceHandler {
 
     /// "/memfd:cam0 (deleted)" → "cam0".
     static func name(fromLink link: String) -> String {
-        var name = Substring(link.dropFirst("/memfd:".count))
-        if name.hasSuffix(" (deleted)") { name = name.dropLast(" (deleted)".count) }
-        return String(name)
+        // String.hasSuffix, not Substring's generic one: 10% of `adopt list`.
+        let name = link.dropFirst("/memfd:".count)
+        return String(link.hasSuffix(" (deleted)") ? name.dropLast(" (deleted)".count) : name)
     }
 }
 

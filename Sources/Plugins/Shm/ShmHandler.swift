@@ -26,8 +26,8 @@ public struct ShmHandler: ResourceHandler {
 
     public func describe(_ file: AdoptedFile) -> Description {
         var d = Description()
-        var path = Substring(file.link)
-        if path.hasSuffix(" (deleted)") { path = path.dropLast(" (deleted)".count) }
+        let link = file.link
+        let path = link.hasSuffix(" (deleted)") ? link.dropLast(" (deleted)".count) : Substring(link)
         // shm_open names are "/NAME" relative to /dev/shm.
         d.append("name", "/" + path.dropFirst(Self.directory.count))
         d.append("path", String(path))
