@@ -91,34 +91,17 @@ struct WatchCommand: ParsableCommand {
         }
         let processName = ProcessByName.comm(of: watched) ?? "process"
 
-        // Attach, wait and detach on this (the main) thread: ptrace
-        // belongs to the thread that attached.
-        let capture: ExitCapture
-        do {
-            capture = try ExitCapture(pid: watched)
-        } catch {
-            throw failProcess(error)
-        }
-        var fields = Description()
-        fields.append("pid", Int(watched))
-        fields.append("comm", processName)
-        fields.append("fds", fds.isEmpty ? "every adoptable buffer" : fds.map(String.init).joined(separator: ","))
-        printEvent("watching", fields, json: json)
-
-        let adopter = Adopter(handlers: builtInHandlers, via: acquire.via)
         let requested = fds.isEmpty ? nil : fds
         let result: (adopted: [Adoption], failures: [AdoptError])
-        let exit: ExitCapture.Exit
-        do {
-            (result, exit) = try capture.waitForExit { target in
-                ExitCapture.capture(from: target, fds: requested, adopter: adopter)
-            }
-        } catch {
-            throw failProcess(error)
+        let outcome: String
+        if let module = try moduleCapture(for: watched) {
+            (result, outcome) = try captureWithModule(module, pid: watched, processName: processName, requested: requested, json: json)
+        } else {
+            (result, outcome) = try captureWithPtrace(pid: watched, processName: processName, requested: requested, json: json)
         }
         var exitFields = Description()
         exitFields.append("pid", Int(watched))
-        exitFields.append("status", exit.text)
+        exitFields.append("status", outcome)
         exitFields.append("captured", result.adopted.count)
         printEvent("exited", exitFields, json: json)
         for adoption in result.adopted {
@@ -137,6 +120,75 @@ struct WatchCommand: ParsableCommand {
         }
         try handOn(result.adopted, pid: watched, processName: processName, json: json)
         if !result.failures.isEmpty { throw ExitCode(1) }
+    }
+
+    /// The module's capture when `--via kmod`, or `--via auto` and the loaded
+    /// module can capture on exit; nil for the ptrace path.
+    private func moduleCapture(for pid: pid_t) throws -> KmodExitCapture? {
+        switch acquire.via {
+        case .kmod:
+            do {
+                return try KmodExitCapture()
+            } catch {
+                var named = error
+                named.pid = pid
+                throw failProcess(named)
+            }
+        case .auto where KmodBackend().isAvailable:
+            return try? KmodExitCapture()
+        default:
+            return nil
+        }
+    }
+
+    private func watchingEvent(_ pid: pid_t, _ processName: String, how: String, json: Bool) {
+        var fields = Description()
+        fields.append("pid", Int(pid))
+        fields.append("comm", processName)
+        fields.append("fds", fds.isEmpty ? "every adoptable buffer" : fds.map(String.init).joined(separator: ","))
+        fields.append("via", how)
+        printEvent("watching", fields, json: json)
+    }
+
+    /// The module takes the files at exit; the process is not stopped and
+    /// may have a tracer of its own.
+    private func captureWithModule(_ module: KmodExitCapture, pid: pid_t, processName: String, requested: [Int32]?,
+                                   json: Bool) throws -> ((adopted: [Adoption], failures: [AdoptError]), String) {
+        do {
+            let target = try TargetProcess(pid: pid)
+            if let pidfd = target.pidfd {
+                try module.arm(pidfd: pidfd, pid: pid, fds: requested)
+            } else {
+                try module.arm(pid: pid, fds: requested)
+            }
+        } catch {
+            throw failProcess(error)
+        }
+        watchingEvent(pid, processName, how: "kmod (REMOTEFD_IOC_WATCH)", json: json)
+        let collection = module.collectUntilExit(pid: pid, requested: requested, handlers: builtInHandlers)
+        return ((collection.adopted, collection.failures), collection.outcome)
+    }
+
+    /// Attach, wait and detach on this (the main) thread: ptrace belongs to
+    /// the thread that attached.
+    private func captureWithPtrace(pid: pid_t, processName: String, requested: [Int32]?,
+                                   json: Bool) throws -> ((adopted: [Adoption], failures: [AdoptError]), String) {
+        let capture: ExitCapture
+        do {
+            capture = try ExitCapture(pid: pid)
+        } catch {
+            throw failProcess(error)
+        }
+        watchingEvent(pid, processName, how: "ptrace (PTRACE_O_TRACEEXIT)", json: json)
+        let adopter = Adopter(handlers: builtInHandlers, via: acquire.via)
+        do {
+            let (result, exit) = try capture.waitForExit { target in
+                ExitCapture.capture(from: target, fds: requested, adopter: adopter)
+            }
+            return (result, exit.text)
+        } catch {
+            throw failProcess(error)
+        }
     }
 
     /// NAME for one buffer, NAME.FD for each of several.

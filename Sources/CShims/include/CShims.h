@@ -129,6 +129,9 @@ static inline unsigned long rfd_dma_buf_export_sync_file(void) { return 0; }
 static inline unsigned long rfd_ioc_info(void) { return REMOTEFD_IOC_INFO; }
 static inline unsigned long rfd_ioc_getfd(void) { return REMOTEFD_IOC_GETFD; }
 static inline unsigned long rfd_legacy_ioc(void) { return REMOTEFD_LEGACY_IOC; }
+static inline unsigned long rfd_ioc_watch(void) { return REMOTEFD_IOC_WATCH; }
+static inline unsigned long rfd_ioc_unwatch(void) { return REMOTEFD_IOC_UNWATCH; }
+static inline unsigned long rfd_ioc_collect(void) { return REMOTEFD_IOC_COLLECT; }
 
 #include "CShimsKeep.h"
 

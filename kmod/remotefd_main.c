@@ -4,7 +4,10 @@
  * pidfd) and the fd number, with the permission check of pidfd_getfd(2).
  *
  * Interfaces
- *   /dev/remotefd   REMOTEFD_IOC_INFO, REMOTEFD_IOC_GETFD (see the uapi header)
+ *   /dev/remotefd   REMOTEFD_IOC_INFO, REMOTEFD_IOC_GETFD (see the uapi header);
+ *                   REMOTEFD_IOC_WATCH/UNWATCH/COLLECT and poll(): capture
+ *                   on exit, in capture.c (its header comment: permission
+ *                   at arm and exit time, exit rule, locking)
  *   /proc/remotefd  the original module's ioctl, kept for existing clients
  *                   (module parameter legacy_proc=0 removes it)
  *
@@ -93,6 +96,7 @@
 #include <linux/remotefd.h>	/* kmod/include/uapi/linux/remotefd.h */
 
 #include "compat.h"
+#include "remotefd.h"
 
 #ifndef PID_FS_MAGIC
 #define PID_FS_MAGIC	0x50494446	/* pidfs, v6.9+ */
@@ -125,7 +129,7 @@ static remotefd_fget_task_t remotefd_fget_task;
  * credentials (fsuid/fsgid replaced by the real ids).  Must be called with no
  * lock held: the open takes exec_update_lock itself.
  */
-static struct file *remotefd_open_mem(struct task_struct *task)
+struct file *remotefd_open_mem(struct task_struct *task)
 {
 	const struct cred *old = NULL;
 	struct cred *creds = NULL;
@@ -238,8 +242,7 @@ out_mem:
 	return ret;
 }
 
-static int remotefd_install(struct file *file, int __user *ufd,
-			    unsigned int o_flags)
+int remotefd_install(struct file *file, int __user *ufd, unsigned int o_flags)
 {
 #if REMOTEFD_RECEIVE_FD_UFD
 	return receive_fd(file, ufd, o_flags);
@@ -292,7 +295,7 @@ out_task:
 }
 
 /* The struct pid behind a pidfd (pidfd_pid() is not exported). */
-static struct pid *remotefd_pidfd_pid(int pidfd)
+struct pid *remotefd_pidfd_pid(int pidfd)
 {
 	struct pid *pid = ERR_PTR(-EBADF);
 	struct super_block *sb;
@@ -366,6 +369,8 @@ static long remotefd_ioctl_info(struct remotefd_info __user *uarg)
 		info.features |= REMOTEFD_FEAT_LEGACY_PROC;
 	if (remotefd_fget_task)
 		info.features |= REMOTEFD_FEAT_KPROBE_LOOKUP;
+	if (remotefd_capture_available())
+		info.features |= REMOTEFD_FEAT_WATCH;
 	if (copy_to_user(uarg, &info, sizeof(info)))
 		return -EFAULT;
 	return 0;
@@ -381,13 +386,20 @@ static long remotefd_ioctl(struct file *file, unsigned int cmd,
 		return remotefd_ioctl_info(uarg);
 	case REMOTEFD_IOC_GETFD:
 		return remotefd_ioctl_getfd(uarg);
+	case REMOTEFD_IOC_WATCH:
+	case REMOTEFD_IOC_UNWATCH:
+	case REMOTEFD_IOC_COLLECT:
+		return remotefd_capture_ioctl(file, cmd, uarg);
 	default:
 		return -ENOTTY;
 	}
 }
 
-static const struct file_operations remotefd_fops = {
+const struct file_operations remotefd_fops = {
 	.owner		= THIS_MODULE,	/* pins the module while open */
+	.open		= remotefd_capture_open,	/* per-file watcher */
+	.release	= remotefd_capture_release,
+	.poll		= remotefd_capture_poll,
 	.unlocked_ioctl	= remotefd_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,	/* same layout for 32-bit */
 	.llseek		= noop_llseek,
@@ -551,11 +563,14 @@ static int __init remotefd_init(void)
 			goto err_proc;
 	}
 
+	/* Optional: without it, REMOTEFD_FEAT_WATCH is not reported. */
+	remotefd_capture_init();
+
 	ret = misc_register(&remotefd_misc);
 	if (ret) {
 		pr_err("cannot register /dev/%s (%d)\n",
 		       REMOTEFD_DEVICE_NAME, ret);
-		goto err_proc;
+		goto err_capture;
 	}
 
 	if (legacy_proc) {
@@ -575,6 +590,8 @@ static int __init remotefd_init(void)
 
 err_misc:
 	misc_deregister(&remotefd_misc);
+err_capture:
+	remotefd_capture_exit();
 err_proc:
 	remotefd_unmount_proc();
 	return ret;
@@ -589,6 +606,7 @@ static void __exit remotefd_exit(void)
 	if (remotefd_legacy_registered)
 		remove_proc_entry("remotefd", NULL);
 	misc_deregister(&remotefd_misc);
+	remotefd_capture_exit();
 	remotefd_unmount_proc();
 }
 

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * remotefd: declarations shared by the module's files (remotefd_main.c, the
+ * device and the adoption path; capture.c, capture on exit).
+ */
+#ifndef _REMOTEFD_INTERNAL_H
+#define _REMOTEFD_INTERNAL_H
+
+#include <linux/compiler.h>
+#include <linux/fs.h>
+#include <linux/poll.h>
+#include <linux/types.h>
+
+struct pid;
+struct task_struct;
+
+/* remotefd_main.c */
+extern const struct file_operations remotefd_fops;
+struct file *remotefd_open_mem(struct task_struct *task);
+struct pid *remotefd_pidfd_pid(int pidfd);
+int remotefd_install(struct file *file, int __user *ufd, unsigned int o_flags);
+
+/* capture.c */
+int remotefd_capture_init(void);
+void remotefd_capture_exit(void);
+bool remotefd_capture_available(void);
+int remotefd_capture_open(struct inode *inode, struct file *file);
+int remotefd_capture_release(struct inode *inode, struct file *file);
+__poll_t remotefd_capture_poll(struct file *file, poll_table *pt);
+long remotefd_capture_ioctl(struct file *file, unsigned int cmd,
+			    void __user *uarg);
+
+#endif /* _REMOTEFD_INTERNAL_H */
