@@ -385,20 +385,13 @@ static int rfd_arm_once(struct task_struct *task, struct rfd_watch *w)
 	int ret;
 
 	cred = get_task_cred(task);
-	mem = remotefd_open_mem(task);
+	mem = remotefd_check_lock(task);
 	if (IS_ERR(mem)) {
 		ret = PTR_ERR(mem);
 		goto out_cred;
 	}
-	mm = mem->private_data;		/* mmgrab'ed by the open */
-	if (!mm) {
-		ret = -ESRCH;
-		goto out_mem;
-	}
-
-	ret = down_read_killable(&task->signal->exec_update_lock);
-	if (ret)
-		goto out_mem;
+	mm = mem->private_data;		/* the checked mm, pinned by mem */
+	ret = 0;
 
 	task_lock(task);
 	if (!task->mm) {
@@ -430,9 +423,7 @@ static int rfd_arm_once(struct task_struct *task, struct rfd_watch *w)
 		spin_unlock(&rfd_watch_lock);
 	}
 	task_unlock(task);
-	up_read(&task->signal->exec_update_lock);
-out_mem:
-	fput(mem);
+	remotefd_check_unlock(task, mem);
 out_cred:
 	if (cred)
 		put_cred(cred);

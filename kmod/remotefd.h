@@ -16,7 +16,8 @@ struct task_struct;
 
 /* remotefd_main.c */
 extern const struct file_operations remotefd_fops;
-struct file *remotefd_open_mem(struct task_struct *task);
+struct file *remotefd_check_lock(struct task_struct *task);
+void remotefd_check_unlock(struct task_struct *task, struct file *mem);
 struct pid *remotefd_pidfd_pid(int pidfd);
 int remotefd_install(struct file *file, int __user *ufd, unsigned int o_flags);
 

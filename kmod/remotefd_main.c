@@ -129,7 +129,7 @@ static remotefd_fget_task_t remotefd_fget_task;
  * credentials (fsuid/fsgid replaced by the real ids).  Must be called with no
  * lock held: the open takes exec_update_lock itself.
  */
-struct file *remotefd_open_mem(struct task_struct *task)
+static struct file *remotefd_open_mem(struct task_struct *task)
 {
 	const struct cred *old = NULL;
 	struct cred *creds = NULL;
@@ -190,6 +190,41 @@ static int remotefd_match_fd(const void *p, struct file *file, unsigned int n)
 }
 
 /*
+ * The permission check (remotefd_open_mem, with no lock held), then
+ * exec_update_lock for reading.  Returns the open mem file, whose
+ * private_data is the mm that was checked (pinned until the file is put),
+ * with the lock held; or an ERR_PTR with nothing held.  Callers compare
+ * task->mm with the checked mm under task_lock (an exec in between replaced
+ * it), then call remotefd_check_unlock().
+ */
+struct file *remotefd_check_lock(struct task_struct *task)
+{
+	struct file *mem;
+	int ret;
+
+	mem = remotefd_open_mem(task);
+	if (IS_ERR(mem))
+		return mem;
+	/* fs/proc/base.c __mem_open(): private_data is the mm, mmgrab'ed. */
+	if (!mem->private_data) {	/* v6.1 opens mem of an mm-less task */
+		ret = -ESRCH;
+		goto out_mem;
+	}
+	ret = down_read_killable(&task->signal->exec_update_lock);
+	if (!ret)
+		return mem;
+out_mem:
+	fput(mem);
+	return ERR_PTR(ret);
+}
+
+void remotefd_check_unlock(struct task_struct *task, struct file *mem)
+{
+	up_read(&task->signal->exec_update_lock);
+	fput(mem);
+}
+
+/*
  * One attempt: permission check, then the lookup under exec_update_lock.
  * Returns 0 with *filep referenced, or -errno; -EAGAIN when the target
  * exec'd between the check and the lookup.
@@ -201,21 +236,12 @@ static int remotefd_lookup_once(struct task_struct *task, unsigned int fd,
 	struct mm_struct *checked_mm;
 	struct file *mem;
 	bool mm_ok;
-	int ret;
+	int ret = 0;
 
-	mem = remotefd_open_mem(task);
+	mem = remotefd_check_lock(task);
 	if (IS_ERR(mem))
 		return PTR_ERR(mem);
-	/* fs/proc/base.c __mem_open(): private_data is the mm, mmgrab'ed. */
 	checked_mm = mem->private_data;
-	if (!checked_mm) {		/* v6.1 opens mem of an mm-less task */
-		ret = -ESRCH;
-		goto out_mem;
-	}
-
-	ret = down_read_killable(&task->signal->exec_update_lock);
-	if (ret)
-		goto out_mem;
 
 	task_lock(task);
 	mm_ok = task->mm == checked_mm;
@@ -231,14 +257,12 @@ static int remotefd_lookup_once(struct task_struct *task, unsigned int fd,
 	if (mm_ok && remotefd_fget_task)
 		m.file = remotefd_fget_task(task, fd);
 
-	up_read(&task->signal->exec_update_lock);
+	remotefd_check_unlock(task, mem);
 
 	if (!ret && !m.file)
 		ret = -EBADF;
 	if (!ret)
 		*filep = m.file;
-out_mem:
-	fput(mem);
 	return ret;
 }
 
