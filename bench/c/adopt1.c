@@ -7,27 +7,9 @@
  *
  *   adopt1 PID FD
  */
-#define _GNU_SOURCE
-#include <ctype.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/vfs.h>
-#include <unistd.h>
+#include "baseline.h"	/* first: it defines _GNU_SOURCE */
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
-#ifndef F_GET_SEALS
-#define F_GET_SEALS 1034
-#endif
+#include <ctype.h>
 
 int main(int argc, char **argv)
 {
@@ -37,9 +19,9 @@ int main(int argc, char **argv)
 	}
 	pid_t pid = atoi(argv[1]);
 	int tfd = atoi(argv[2]);
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int pidfd = pidfd_open(pid);
 	if (pidfd < 0) { perror("pidfd_open"); return 1; }
-	int fd = (int)syscall(SYS_pidfd_getfd, pidfd, tfd, 0);
+	int fd = pidfd_getfd(pidfd, tfd);
 	if (fd < 0) { perror("pidfd_getfd"); return 1; }
 	struct stat st;
 	struct statfs sfs;

@@ -25,34 +25,13 @@
  *   memcpy        memcpy from a pre-faulted mapping into a 1 MiB buffer (the bandwidth limit)
  *   map-read      pidfd_getfd, mmap, memcpy 1 MiB chunks out of the fresh mapping, munmap
  */
-#define _GNU_SOURCE
+#include "baseline.h"	/* first: it defines _GNU_SOURCE */
+
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
-#ifndef F_GET_SEALS
-#define F_GET_SEALS 1034
-#endif
-
-static int pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
-static int pidfd_getfd(int pidfd, int fd) { return (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0); }
 
 static double now_ns(void)
 {
