@@ -15,9 +15,10 @@ struct WatchCommand: ParsableCommand {
             there; the buffers are adopted, then the process is let go and its parent sees
             its real exit status. Signals and job control pass through unchanged.
             A process that already has a tracer (TracerPid) is refused.
-            --name polls /proc every --poll-interval seconds for a process with that
-            command name (the netlink process connector, which needs CAP_NET_ADMIN, is not
-            used); a process living shorter than one interval can be missed.
+            --name waits for a process with that command name: through the netlink
+            process-events connector (exec and comm changes, as they happen) when allowed
+            (with CAP_NET_ADMIN), else by polling /proc every --poll-interval seconds, when a
+            process living shorter than one interval can be missed.
 
               adopt watch 1234 --fd 3 --dump last.bin
               adopt watch 1234 --dump-dir /var/tmp/crash
@@ -33,7 +34,7 @@ struct WatchCommand: ParsableCommand {
     @Option(name: .customLong("name"), help: "Watch the first process with this command name (/proc/PID/comm) instead of a PID, waiting for one to start.")
     var comm: String?
 
-    @Option(name: .long, help: "With --name: seconds between scans of /proc.")
+    @Option(name: .long, help: "With --name, without CAP_NET_ADMIN: seconds between scans of /proc.")
     var pollInterval: Double = 0.01
 
     @Option(name: .long, help: "With --name: give up after this many seconds.")
@@ -83,7 +84,13 @@ struct WatchCommand: ParsableCommand {
         if let pid {
             watched = pid
         } else {
-            guard let found = ProcessByName.wait(for: comm!, interval: pollInterval, timeout: timeout) else {
+            let announce: (ProcessByName.Method) -> Void = { method in
+                var fields = Description()
+                fields.append("name", comm!)
+                fields.append("method", method.rawValue)
+                printEvent("waiting", fields, json: json)
+            }
+            guard let found = ProcessByName.wait(for: comm!, interval: pollInterval, timeout: timeout, method: announce) else {
                 printError("adopt: watch --name \(comm!): no process with that name started within \(timeout ?? 0) s (ETIMEDOUT)")
                 throw ExitCode(1)
             }

@@ -121,6 +121,8 @@ struct CaptureTests {
         let watch = try Spawned.adopt(["watch", "--name", comm, "--timeout", "20", "--dump", out])
         usleep(200_000)   // let it poll /proc without finding anything first
         #expect(watch.process.isRunning)
+        // With CAP_NET_ADMIN (root) the kernel's process events; else polling.
+        try watch.waitFor("waiting name=\(comm) method=\(getuid() == 0 ? "netlink process events" : "polling /proc")")
         let producer = try Producer(dir.file(comm), ["--size", "65536"])
         try watch.waitFor("watching pid=\(producer.pid) comm=\(comm)")
         producer.killAndWait()
@@ -129,5 +131,17 @@ struct CaptureTests {
         #expect(data.count == 65536)
         #expect(data.prefix(22) == Data("Hello, shared memory! ".utf8))
         #expect(data[100] == UInt8(100 % 251))
+    }
+
+    @Test("watch --name without CAP_NET_ADMIN polls /proc, and times out with one clear line",
+          .enabled(if: getuid() == 0, "needs root to drop to another uid (setpriv): NOT RUN"))
+    func byNamePolling() throws {
+        let dir = try TempDir("cap", mode: 0o755)
+        try FileManager.default.copyItem(atPath: Products.path("adopt"), toPath: dir.file("adopt"))
+        let run = try Run.program("/usr/bin/setpriv", ["--reuid", "65534", "--regid", "65534", "--clear-groups",
+                                                       dir.file("adopt"), "watch", "--name", "no-such-comm", "--timeout", "0.3"])
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("waiting name=no-such-comm method=polling /proc"), "\(run.stdout)")
+        #expect(run.stderr.contains("adopt: watch --name no-such-comm: no process with that name started within 0.3 s (ETIMEDOUT)"), "\(run.stderr)")
     }
 }

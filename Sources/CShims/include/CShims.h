@@ -134,5 +134,6 @@ static inline unsigned long rfd_ioc_unwatch(void) { return REMOTEFD_IOC_UNWATCH;
 static inline unsigned long rfd_ioc_collect(void) { return REMOTEFD_IOC_COLLECT; }
 
 #include "CShimsKeep.h"
+#include "CShimsProcEvents.h"
 
 #endif /* REMOTEFD_CSHIMS_H */
