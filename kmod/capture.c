@@ -359,17 +359,6 @@ static int rfd_cmp_s32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static struct pid *rfd_target_pid(s32 target, u32 flags)
-{
-	struct pid *pid;
-
-	if (flags & REMOTEFD_TARGET_PIDFD)
-		return remotefd_pidfd_pid(target);
-	if (target <= 0)
-		return ERR_PTR(-EINVAL);	/* as pidfd_open(2) */
-	pid = find_get_pid(target);
-	return pid ? pid : ERR_PTR(-ESRCH);
-}
 
 /*
  * One attempt: the GETFD permission check, then, under exec_update_lock and
@@ -494,7 +483,7 @@ static long rfd_ioctl_watch(struct rfd_watcher *wr,
 		}
 	}
 
-	pid = rfd_target_pid(req.target, req.flags);
+	pid = remotefd_target_pid(req.target, req.flags);
 	if (IS_ERR(pid)) {
 		ret = PTR_ERR(pid);
 		goto out_free;

@@ -348,6 +348,19 @@ struct pid *remotefd_pidfd_pid(int pidfd)
 	return pid;
 }
 
+/* The struct pid a request names: a pid, or a pidfd with REMOTEFD_TARGET_PIDFD. */
+struct pid *remotefd_target_pid(s32 target, u32 flags)
+{
+	struct pid *pid;
+
+	if (flags & REMOTEFD_TARGET_PIDFD)
+		return remotefd_pidfd_pid(target);
+	if (target <= 0)
+		return ERR_PTR(-EINVAL);	/* as pidfd_open(2) */
+	pid = find_get_pid(target);
+	return pid ? pid : ERR_PTR(-ESRCH);
+}
+
 static long remotefd_ioctl_getfd(struct remotefd_getfd __user *uarg)
 {
 	struct remotefd_getfd req;
@@ -365,17 +378,9 @@ static long remotefd_ioctl_getfd(struct remotefd_getfd __user *uarg)
 	if (req.fd < 0)
 		return -EBADF;
 
-	if (req.flags & REMOTEFD_TARGET_PIDFD) {
-		pid = remotefd_pidfd_pid(req.target);
-		if (IS_ERR(pid))
-			return PTR_ERR(pid);
-	} else {
-		if (req.target <= 0)
-			return -EINVAL;		/* as pidfd_open(2) */
-		pid = find_get_pid(req.target);
-		if (!pid)
-			return -ESRCH;
-	}
+	pid = remotefd_target_pid(req.target, req.flags);
+	if (IS_ERR(pid))
+		return PTR_ERR(pid);
 
 	ret = remotefd_adopt(pid, req.fd, req.fd_flags, NULL);
 	put_pid(pid);

@@ -60,9 +60,7 @@ func fail(_ error: FdStoreError, pid: pid_t, fd: Int32) -> ExitCode {
 /// Process-level failures (no particular fd) name only the pid.
 func failProcess(_ error: AdoptError) -> ExitCode {
     guard error.fd < 0 else { return fail(error) }
-    var line = "adopt: pid \(error.pid): \(error.message)"
-    if let errno = error.errno { line += " (\(errno.symbolicName))" }
-    printError(line)
+    printError("adopt: pid \(error.pid): \(error.detail)")
     for hint in error.hints { printError("  hint: \(hint)") }
     return ExitCode(1)
 }

@@ -87,9 +87,7 @@ public enum ProcessByName {
         while true {
             if let pid = find(name).first { return pid }
             if let timeout, now() - start >= timeout { return nil }
-            var request = timespec(tv_sec: Int(interval), tv_nsec: Int((interval - interval.rounded(.down)) * 1e9))
-            var remaining = timespec()
-            while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+            sleepSeconds(interval)
         }
     }
 }

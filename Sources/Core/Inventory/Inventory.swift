@@ -88,7 +88,7 @@ public struct Inventory {
         do {
             target = try TargetProcess(pid: pid)
         } catch {
-            result.errors.append(InventoryError(pid: pid, error: error, message: error.message + (error.errno.map { " (\($0.symbolicName))" } ?? "")))
+            result.errors.append(InventoryError(pid: pid, error: error, message: error.detail))
             return
         }
         for fd in fds {
@@ -101,7 +101,7 @@ public struct Inventory {
                     continue  // closed since readdir, or not reopenable (procfs)
                 default:
                     // Permission and process errors hold for every fd: one line.
-                    result.errors.append(InventoryError(pid: pid, error: error, message: error.message + (error.errno.map { " (\($0.symbolicName))" } ?? "")))
+                    result.errors.append(InventoryError(pid: pid, error: error, message: error.detail))
                     return
                 }
             }

@@ -37,10 +37,12 @@ public struct AdoptError: Error, CustomStringConvertible, Sendable {
         self.hints = hints
     }
 
-    public var description: String {
-        var line = "pid \(pid) fd \(fd): \(message)"
-        if let errno { line += " (\(errno.symbolicName))" }
-        return line
+    public var description: String { "pid \(pid) fd \(fd): \(detail)" }
+
+    /// The message and the errno name, without the "pid P fd N:" prefix
+    /// (for lines that name the process only, or already name it).
+    public var detail: String {
+        errno.map { "\(message) (\($0.symbolicName))" } ?? message
     }
 }
 

@@ -21,3 +21,10 @@ func syscallValue<T: FixedWidthInteger>(_ body: () -> T) throws(Errno) -> T {
     case .failure(let err): throw err
     }
 }
+
+/// Sleeps `seconds`, resuming after signals.
+public func sleepSeconds(_ seconds: Double) {
+    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
+    var remaining = timespec()
+    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+}
