@@ -23,6 +23,11 @@
 #define REMOTEFD_FEAT_LEGACY_PROC	(1U << 1)	/* /proc/remotefd is registered */
 #define REMOTEFD_FEAT_KPROBE_LOOKUP	(1U << 2)	/* lookup through kprobe-resolved fget_task */
 #define REMOTEFD_FEAT_WATCH		(1U << 3)	/* REMOTEFD_IOC_WATCH/UNWATCH/COLLECT, poll */
+/*
+ * New fds are installed without security_file_receive() (v5.10 exports no
+ * receive_fd()): an LSM that vets received files is not consulted.
+ */
+#define REMOTEFD_FEAT_NO_RECEIVE_HOOK	(1U << 4)
 
 struct remotefd_getfd {
 	__s32 target;		/* pid in the caller's pid namespace, or a pidfd */
@@ -63,12 +68,25 @@ struct remotefd_info {
  * REMOTEFD_EVENT_EXIT (after the FILE/NOT_OPEN/SKIPPED events of that exit)
  * or REMOTEFD_EVENT_DENIED (nothing captured: the process exec'd, changed
  * credentials or became non-dumpable after arming).
+ *
+ * Every event of a watch is allocated when it is armed (charged to the
+ * caller), so an exit never allocates and never loses an armed fd's event.
+ * A watch counts against the limits below until its final event has been
+ * collected: 256 per open file, 16 per watched process, and the module
+ * parameter max_watches_per_user per real uid (ENOSPC beyond any of them).
+ *
+ * Only files that cannot hold references to other open files are captured:
+ * regular files (memfd, shm, ...), directories, O_PATH symlinks, FIFOs and
+ * pipes, dma-bufs.  Any other kind (sockets, io_uring, /dev/remotefd, other
+ * devices and anonymous inodes) is reported as REMOTEFD_EVENT_SKIPPED:
+ * capturing it could close a reference cycle through the watcher's own file.
  */
 
 /* struct remotefd_watch.flags (REMOTEFD_TARGET_PIDFD is accepted too) */
 #define REMOTEFD_WATCH_ALL_FDS	(1U << 1)	/* every fd open at exit; nfds = 0, fds = 0 */
 
-#define REMOTEFD_WATCH_MAX_FDS	1024	/* nfds limit (E2BIG above) */
+/* nfds limit (E2BIG above); with ALL_FDS, the events one exit can queue. */
+#define REMOTEFD_WATCH_MAX_FDS	1024
 
 struct remotefd_watch {
 	__s32 target;		/* pid (any thread of the process) or pidfd */
@@ -82,8 +100,8 @@ struct remotefd_watch {
 /* struct remotefd_capture.event */
 #define REMOTEFD_EVENT_FILE	1	/* newfd: the file fd had in the process */
 #define REMOTEFD_EVENT_NOT_OPEN	2	/* armed fd was not open at exit */
-#define REMOTEFD_EVENT_SKIPPED	3	/* fd is a /dev/remotefd file: never captured */
-#define REMOTEFD_EVENT_EXIT	4	/* final: count FILE events queued, lost dropped */
+#define REMOTEFD_EVENT_SKIPPED	3	/* a kind that is never captured (see above) */
+#define REMOTEFD_EVENT_EXIT	4	/* final: count FILE events queued; lost: ALL_FDS fds beyond REMOTEFD_WATCH_MAX_FDS */
 #define REMOTEFD_EVENT_DENIED	5	/* final: exec, credential or dumpability change since arming: nothing captured */
 
 struct remotefd_capture {
@@ -93,7 +111,7 @@ struct remotefd_capture {
 	__u32 fd_flags;		/* in: 0 or O_CLOEXEC for newfd */
 	__u32 event;		/* out: REMOTEFD_EVENT_* */
 	__u32 count;		/* out: EXIT: FILE events queued for this exit */
-	__u32 lost;		/* out: EXIT: events dropped (memory, queue full) */
+	__u32 lost;		/* out: EXIT: ALL_FDS fds not captured (limit) */
 	__u32 reserved0;	/* in: must be zero */
 	__u64 reserved[2];	/* in: must be zero */
 };
@@ -102,7 +120,10 @@ struct remotefd_capture {
 #define REMOTEFD_IOC_WATCH	_IOW(REMOTEFD_IOC_MAGIC, 0x02, struct remotefd_watch)
 /* Disarms the watch of target (pid or pidfd; nfds, fds, reserved zero). */
 #define REMOTEFD_IOC_UNWATCH	_IOW(REMOTEFD_IOC_MAGIC, 0x03, struct remotefd_watch)
-/* Dequeues one event (installing its file); 0, or -1 with EAGAIN if none. */
+/*
+ * Dequeues one event (installing its file); 0, or -1 with EAGAIN if none.
+ * EFAULT, EMFILE, ENFILE, ENOMEM: no fd installed, the event stays queued.
+ */
 #define REMOTEFD_IOC_COLLECT	_IOWR(REMOTEFD_IOC_MAGIC, 0x04, struct remotefd_capture)
 
 /*
