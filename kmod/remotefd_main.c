@@ -5,6 +5,8 @@
  *
  * Interfaces
  *   /dev/remotefd   REMOTEFD_IOC_INFO, REMOTEFD_IOC_GETFD (see the uapi header);
+ *                   REMOTEFD_IOC_ATTACH: a target handle, checked once, for
+ *                   fast, batch adoption and inventory (handle.c);
  *                   REMOTEFD_IOC_WATCH/UNWATCH/COLLECT and poll(): capture
  *                   on exit, in capture.c (its header comment: permission
  *                   at arm and exit time, exit rule, locking)
@@ -56,10 +58,11 @@
  * Lookup
  *   get_pid_task -> /proc/<pid>/mem check (no locks held) ->
  *   down_read_killable(exec_update_lock) -> task_lock -> mm comparison ->
- *   iterate_fd(task->files) whose callback takes get_file() on a match
- *   (under files->file_lock, no sleeping) -> task_unlock -> up_read ->
- *   receive_fd() with no lock held (runs security_file_receive) -> fput.
- *   Only exported symbols; no copy of the RCU fd-table internals.
+ *   files_lookup_fd_locked() under files->file_lock (a direct O(1) lookup,
+ *   whatever the size of the table) and get_file() -> task_unlock ->
+ *   up_read -> receive_fd() with no lock held (runs security_file_receive)
+ *   -> fput.  Exported symbols and header inlines only; no copy of the RCU
+ *   fd-table internals.
  *
  *   Opt-in (kprobe_lookup=1): the original module's technique, resolving the
  *   unexported fget_task() with a temporary kprobe.  Refused on CPUs that
@@ -183,8 +186,7 @@ static struct file *remotefd_open_mem(struct task_struct *task)
  * files->file_lock: O(1) whatever the size of the table (iterate_fd() would
  * scan from @fd to the next open fd, up to max_fds).
  */
-static struct file *remotefd_fget_files(struct files_struct *files,
-					unsigned int fd)
+struct file *remotefd_fget_files(struct files_struct *files, unsigned int fd)
 {
 	struct file *file;
 
@@ -420,7 +422,7 @@ static long remotefd_ioctl_info(struct remotefd_info __user *uarg)
 
 	memset(&info, 0, sizeof(info));
 	info.abi_version = REMOTEFD_ABI_VERSION;
-	info.features = REMOTEFD_FEAT_PIDFD;
+	info.features = REMOTEFD_FEAT_PIDFD | REMOTEFD_FEAT_HANDLE;
 	if (remotefd_legacy_registered)
 		info.features |= REMOTEFD_FEAT_LEGACY_PROC;
 	if (remotefd_fget_task)
@@ -444,6 +446,8 @@ static long remotefd_ioctl(struct file *file, unsigned int cmd,
 		return remotefd_ioctl_info(uarg);
 	case REMOTEFD_IOC_GETFD:
 		return remotefd_ioctl_getfd(uarg);
+	case REMOTEFD_IOC_ATTACH:
+		return remotefd_ioctl_attach(uarg);
 	case REMOTEFD_IOC_WATCH:
 	case REMOTEFD_IOC_UNWATCH:
 	case REMOTEFD_IOC_COLLECT:
@@ -608,6 +612,11 @@ static int __init remotefd_init(void)
 	BUILD_BUG_ON(sizeof(struct remotefd_info) != 32);
 	BUILD_BUG_ON(offsetof(struct remotefd_info, reserved) != 8);
 	BUILD_BUG_ON(sizeof(struct remotefd_legacy_args) != 12);
+	BUILD_BUG_ON(sizeof(struct remotefd_attach) != 32);
+	BUILD_BUG_ON(sizeof(struct remotefd_handle_getfd) != 16);
+	BUILD_BUG_ON(sizeof(struct remotefd_batch) != 32);
+	BUILD_BUG_ON(sizeof(struct remotefd_inventory) != 40);
+	BUILD_BUG_ON(sizeof(struct remotefd_fd_record) != 392);
 
 	ret = remotefd_mount_proc();
 	if (ret) {

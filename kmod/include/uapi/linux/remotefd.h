@@ -28,6 +28,8 @@
  * receive_fd()): an LSM that vets received files is not consulted.
  */
 #define REMOTEFD_FEAT_NO_RECEIVE_HOOK	(1U << 4)
+/* REMOTEFD_IOC_ATTACH and the target-handle ioctls (GETFD, GETFDS, INVENTORY) */
+#define REMOTEFD_FEAT_HANDLE		(1U << 5)
 
 struct remotefd_getfd {
 	__s32 target;		/* pid in the caller's pid namespace, or a pidfd */
@@ -125,6 +127,103 @@ struct remotefd_capture {
  * EFAULT, EMFILE, ENFILE, ENOMEM: no fd installed, the event stays queued.
  */
 #define REMOTEFD_IOC_COLLECT	_IOWR(REMOTEFD_IOC_MAGIC, 0x04, struct remotefd_capture)
+
+/*
+ * Target handles: check once, then adopt many.
+ *
+ * REMOTEFD_IOC_ATTACH on /dev/remotefd names a target (pid or pidfd), runs
+ * the REMOTEFD_IOC_GETFD permission check once and returns a new fd, a
+ * handle on that process ("anon_inode:[remotefd-target]"; its fdinfo shows
+ * target_pid).  The ioctls below, on the handle, adopt and describe the
+ * target's files without repeating the path walk of the check.  Every use
+ * re-validates under the lookup's locks: the target has not exec'd since
+ * the check (its mm is the checked one; else ESTALE: attach again), its
+ * credentials and dumpability are unchanged, the caller's credentials are
+ * the ones the check was made for, and the check is less than a second old.
+ * Anything else (a handle passed to another process, a caller or target
+ * that changed ids, a target that became non-dumpable, an older check)
+ * runs the full check again: a handle never grants more than a fresh
+ * REMOTEFD_IOC_GETFD would (up to one second for changes no pointer shows:
+ * Yama's ptrace_scope, PR_SET_PTRACER, reparenting, LSM policy).
+ */
+struct remotefd_attach {
+	__s32 target;		/* pid in the caller's pid namespace, or a pidfd */
+	__u32 flags;		/* REMOTEFD_TARGET_PIDFD */
+	__u32 fd_flags;		/* 0 or O_CLOEXEC for the handle */
+	__u32 reserved0;	/* must be zero */
+	__u64 reserved[2];	/* must be zero */
+};
+
+/* Handle: adopt one fd.  Returns the new fd (>= 0) or -1 with errno. */
+struct remotefd_handle_getfd {
+	__s32 fd;		/* fd number in the target */
+	__u32 fd_flags;		/* 0 or O_CLOEXEC for the new fd */
+	__u64 reserved;		/* must be zero */
+};
+
+/* Handle: adopt up to REMOTEFD_BATCH_MAX fds, a result per entry. */
+struct remotefd_batch_entry {
+	__s32 fd;		/* in: fd number in the target */
+	__s32 result;		/* out: the new fd, or -errno for this entry */
+};
+
+#define REMOTEFD_BATCH_MAX	1024	/* count limit (E2BIG above) */
+
+struct remotefd_batch {
+	__u32 count;		/* entries at .entries (1..REMOTEFD_BATCH_MAX) */
+	__u32 fd_flags;		/* 0 or O_CLOEXEC for every new fd */
+	__u64 entries;		/* user pointer to struct remotefd_batch_entry[count] */
+	__u64 reserved[2];	/* must be zero */
+};
+
+/* Handle: describe the target's open fds, installing nothing. */
+#define REMOTEFD_NAME_LEN	256	/* remotefd_fd_record.name, NUL included */
+#define REMOTEFD_DMABUF_NAME_LEN 32	/* exporter and DMA_BUF_SET_NAME names */
+
+/* struct remotefd_fd_record.info */
+#define REMOTEFD_INFO_CLOEXEC		(1U << 0)	/* FD_CLOEXEC set in the target */
+#define REMOTEFD_INFO_SEALS		(1U << 1)	/* .seals valid (shmem, hugetlbfs) */
+#define REMOTEFD_INFO_DMABUF		(1U << 2)	/* exp_name, buf_name valid */
+#define REMOTEFD_INFO_NAME_TRUNCATED	(1U << 3)	/* .name cut to REMOTEFD_NAME_LEN - 1 */
+
+struct remotefd_fd_record {
+	__s32 fd;		/* fd number in the target */
+	__u32 info;		/* REMOTEFD_INFO_* */
+	__u32 f_flags;		/* the open file's flags: O_ACCMODE, O_APPEND, ... */
+	__u32 mode;		/* inode mode: type and permissions */
+	__u64 dev;		/* st_dev (huge encoding, as stat(2)) */
+	__u64 rdev;		/* st_rdev */
+	__u64 ino;		/* st_ino */
+	__s64 size;		/* st_size; a dma-buf's size */
+	__u64 fs_magic;		/* statfs f_type */
+	__u32 seals;		/* F_SEAL_* (REMOTEFD_INFO_SEALS) */
+	__u32 uid;		/* st_uid, in the caller's user namespace */
+	__u32 gid;		/* st_gid */
+	__u32 reserved0;
+	char name[REMOTEFD_NAME_LEN];	/* readlink(/proc/PID/fd/N), NUL-terminated */
+	char exp_name[REMOTEFD_DMABUF_NAME_LEN];	/* dma-buf exporter */
+	char buf_name[REMOTEFD_DMABUF_NAME_LEN];	/* DMA_BUF_SET_NAME, "" if none */
+};
+
+#define REMOTEFD_INVENTORY_MAX	4096	/* count limit (E2BIG above) */
+
+struct remotefd_inventory {
+	__s32 start_fd;		/* in: first fd number to describe (>= 0) */
+	__u32 count;		/* in: records room at .records (1..REMOTEFD_INVENTORY_MAX) */
+	__u64 records;		/* user pointer to struct remotefd_fd_record[count] */
+	__u32 returned;		/* out: records filled */
+	__s32 next_fd;		/* out: start_fd for the next call, -1 when done */
+	__u64 reserved[2];	/* must be zero */
+};
+
+/* /dev/remotefd: returns the handle fd, or -1 with errno. */
+#define REMOTEFD_IOC_ATTACH	_IOW(REMOTEFD_IOC_MAGIC, 0x05, struct remotefd_attach)
+/* On a handle. */
+#define REMOTEFD_HANDLE_IOC_GETFD	_IOW(REMOTEFD_IOC_MAGIC, 0x10, struct remotefd_handle_getfd)
+/* 0 (per-entry results in .entries), or -1 with errno for the whole call. */
+#define REMOTEFD_HANDLE_IOC_GETFDS	_IOW(REMOTEFD_IOC_MAGIC, 0x11, struct remotefd_batch)
+/* 0 with .returned and .next_fd written, or -1 with errno. */
+#define REMOTEFD_HANDLE_IOC_INVENTORY	_IOWR(REMOTEFD_IOC_MAGIC, 0x12, struct remotefd_inventory)
 
 /*
  * The original module's ABI, on /proc/remotefd, kept for existing clients.
