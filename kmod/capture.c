@@ -118,6 +118,7 @@
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/magic.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/pid.h>
@@ -396,11 +397,10 @@ static int rfd_user_charge(struct rfd_watch *w)
 static void rfd_user_uncharge(struct rfd_user *u)
 {
 	spin_lock(&rfd_lock);
-	if (--u->nwatches) {
+	if (--u->nwatches)
 		u = NULL;
-	} else {
+	else
 		hash_del(&u->node);
-	}
 	spin_unlock(&rfd_lock);
 	kfree(u);
 }
@@ -503,7 +503,8 @@ static int rfd_arm_once(struct task_struct *task, struct rfd_watch *w)
 	}
 	mm = mem->private_data;		/* the checked mm, pinned by mem */
 	/* ptrace_may_access()'s exemption from dumpability: the caller's. */
-	privileged = ns_capable_noaudit(remotefd_mm_user_ns(mm), CAP_SYS_PTRACE);
+	privileged = ns_capable_noaudit(remotefd_task_user_ns(task, mm),
+					 CAP_SYS_PTRACE);
 	ret = 0;
 
 	task_lock(task);
