@@ -489,6 +489,32 @@ out_free:
 	return ret;
 }
 
+/* ---- REMOTEFD_HANDLE_IOC_GETMAP ----------------------------------------- */
+
+static long rfd_handle_getmap(struct rfd_handle *h,
+			      struct remotefd_getmap __user *uarg)
+{
+	struct remotefd_getmap req;
+	struct task_struct *task;
+	struct file *file = NULL;
+	int ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.target || req.flags)
+		return -EINVAL;
+	ret = remotefd_check_getmap(&req);
+	if (ret)
+		return ret;
+
+	task = rfd_handle_lock(h);	/* validates task->mm == h->mm */
+	if (IS_ERR(task))
+		return PTR_ERR(task);
+	ret = remotefd_map_file(h->mm, &req, &file);
+	rfd_handle_unlock(task);
+	return remotefd_getmap_finish(uarg, &req, file, ret);
+}
+
 /* ---- the handle file ----------------------------------------------------- */
 
 static long rfd_handle_ioctl(struct file *file, unsigned int cmd,
@@ -504,6 +530,8 @@ static long rfd_handle_ioctl(struct file *file, unsigned int cmd,
 		return rfd_handle_getfds(h, uarg);
 	case REMOTEFD_HANDLE_IOC_INVENTORY:
 		return rfd_handle_inventory(h, uarg);
+	case REMOTEFD_HANDLE_IOC_GETMAP:
+		return rfd_handle_getmap(h, uarg);
 	default:
 		return -ENOTTY;
 	}

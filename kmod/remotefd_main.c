@@ -7,6 +7,8 @@
  *   /dev/remotefd   REMOTEFD_IOC_INFO, REMOTEFD_IOC_GETFD (see the uapi header);
  *                   REMOTEFD_IOC_ATTACH: a target handle, checked once, for
  *                   fast, batch adoption and inventory (handle.c);
+ *                   REMOTEFD_IOC_GETMAP: the file behind a mapping
+ *                   (mapping.c);
  *                   REMOTEFD_IOC_WATCH/UNWATCH/COLLECT and poll(): capture
  *                   on exit, in capture.c (its header comment: permission
  *                   at arm and exit time, exit rule, locking)
@@ -422,7 +424,8 @@ static long remotefd_ioctl_info(struct remotefd_info __user *uarg)
 
 	memset(&info, 0, sizeof(info));
 	info.abi_version = REMOTEFD_ABI_VERSION;
-	info.features = REMOTEFD_FEAT_PIDFD | REMOTEFD_FEAT_HANDLE;
+	info.features = REMOTEFD_FEAT_PIDFD | REMOTEFD_FEAT_HANDLE |
+			 REMOTEFD_FEAT_GETMAP;
 	if (remotefd_legacy_registered)
 		info.features |= REMOTEFD_FEAT_LEGACY_PROC;
 	if (remotefd_fget_task)
@@ -448,6 +451,8 @@ static long remotefd_ioctl(struct file *file, unsigned int cmd,
 		return remotefd_ioctl_getfd(uarg);
 	case REMOTEFD_IOC_ATTACH:
 		return remotefd_ioctl_attach(uarg);
+	case REMOTEFD_IOC_GETMAP:
+		return remotefd_ioctl_getmap(uarg);
 	case REMOTEFD_IOC_WATCH:
 	case REMOTEFD_IOC_UNWATCH:
 	case REMOTEFD_IOC_COLLECT:
@@ -617,6 +622,7 @@ static int __init remotefd_init(void)
 	BUILD_BUG_ON(sizeof(struct remotefd_batch) != 32);
 	BUILD_BUG_ON(sizeof(struct remotefd_inventory) != 40);
 	BUILD_BUG_ON(sizeof(struct remotefd_fd_record) != 392);
+	BUILD_BUG_ON(sizeof(struct remotefd_getmap) != 72);
 
 	ret = remotefd_mount_proc();
 	if (ret) {

@@ -30,6 +30,8 @@
 #define REMOTEFD_FEAT_NO_RECEIVE_HOOK	(1U << 4)
 /* REMOTEFD_IOC_ATTACH and the target-handle ioctls (GETFD, GETFDS, INVENTORY) */
 #define REMOTEFD_FEAT_HANDLE		(1U << 5)
+/* REMOTEFD_IOC_GETMAP, and REMOTEFD_HANDLE_IOC_GETMAP with FEAT_HANDLE */
+#define REMOTEFD_FEAT_GETMAP		(1U << 6)
 
 struct remotefd_getfd {
 	__s32 target;		/* pid in the caller's pid namespace, or a pidfd */
@@ -224,6 +226,44 @@ struct remotefd_inventory {
 #define REMOTEFD_HANDLE_IOC_GETFDS	_IOW(REMOTEFD_IOC_MAGIC, 0x11, struct remotefd_batch)
 /* 0 with .returned and .next_fd written, or -1 with errno. */
 #define REMOTEFD_HANDLE_IOC_INVENTORY	_IOWR(REMOTEFD_IOC_MAGIC, 0x12, struct remotefd_inventory)
+
+/*
+ * The file behind a mapping: a buffer the owner mapped and then closed has
+ * no fd, but its mapping still references the file (memfd, shm, dma-buf).
+ * REMOTEFD_IOC_GETMAP (target by pid or pidfd, the REMOTEFD_IOC_GETFD
+ * permission check) and REMOTEFD_HANDLE_IOC_GETMAP (on a target handle)
+ * find the mapping containing .addr in the target's address space and
+ * return a new fd for its file.  .kind and the out fields describe the
+ * mapping also when it is refused: ENXIO nothing mapped there (kernel
+ * addresses included), ENODEV a mapping without a file (anonymous memory,
+ * the stack, [vvar], [vdso], a driver's PFN map).
+ */
+#define REMOTEFD_MAP_FILE	1	/* a file mapping: the fd is returned */
+#define REMOTEFD_MAP_ANON	2	/* anonymous memory, heap, stack: ENODEV */
+#define REMOTEFD_MAP_SPECIAL	3	/* no file: [vvar], [vdso], PFN maps: ENODEV */
+#define REMOTEFD_MAP_NONE	4	/* nothing mapped at .addr: ENXIO */
+
+/* struct remotefd_getmap.map_flags */
+#define REMOTEFD_MAP_SHARED	(1U << 0)	/* MAP_SHARED (else private) */
+
+struct remotefd_getmap {
+	__s32 target;		/* in: pid or pidfd (REMOTEFD_IOC_GETMAP); 0 on a handle */
+	__u32 flags;		/* in: REMOTEFD_TARGET_PIDFD (REMOTEFD_IOC_GETMAP); 0 on a handle */
+	__u64 addr;		/* in: any address inside the mapping */
+	__u32 fd_flags;		/* in: 0 or O_CLOEXEC for the new fd */
+	__u32 kind;		/* out: REMOTEFD_MAP_* */
+	__u64 start;		/* out: the mapping is [start, end) */
+	__u64 end;
+	__u64 pgoff;		/* out: file offset of start, in bytes */
+	__u32 prot;		/* out: PROT_READ | PROT_WRITE | PROT_EXEC */
+	__u32 map_flags;	/* out: REMOTEFD_MAP_SHARED */
+	__u64 reserved[2];	/* in: must be zero */
+};
+
+/* /dev/remotefd: returns the new fd, or -1 with errno. */
+#define REMOTEFD_IOC_GETMAP	_IOWR(REMOTEFD_IOC_MAGIC, 0x06, struct remotefd_getmap)
+/* On a handle: returns the new fd, or -1 with errno. */
+#define REMOTEFD_HANDLE_IOC_GETMAP	_IOWR(REMOTEFD_IOC_MAGIC, 0x13, struct remotefd_getmap)
 
 /*
  * The original module's ABI, on /proc/remotefd, kept for existing clients.
