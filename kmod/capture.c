@@ -82,6 +82,16 @@
  *   kernel), llist_add and queue_work are all allowed with preemption
  *   disabled, PREEMPT_RT included.
  *
+ * Mappings (REMOTEFD_WATCH_MAPS)
+ *   The watch also takes a user reference on the checked mm (mmget) when
+ *   armed: exit_mm() then does not tear the address space down, so the
+ *   files behind its shared mappings are still there after the hook, on
+ *   every kernel (before v6.16 the hook runs after exit_mm()).  The hook
+ *   does nothing more for them; rfd_deliver(), in process context, walks
+ *   the VMAs under the mmap read lock, references each shared mapping's
+ *   file (capturable kinds only) into the remaining slots, and drops the
+ *   user reference, which frees the address space.
+ *
  * What is captured
  *   Only files that cannot hold references to other open files: regular
  *   files (memfd, shm, any filesystem), directories, symlinks (O_PATH),
@@ -118,6 +128,7 @@
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/magic.h>
+#include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
@@ -153,10 +164,12 @@ MODULE_PARM_DESC(max_watches_per_user,
 
 enum rfd_state { RFD_ARMED, RFD_FIRED, RFD_DISARMED };
 
-/* One armed fd, or (ALL_FDS) one fd found at exit. */
+/* One armed fd, (ALL_FDS) one fd found at exit, or (MAPS) one mapping. */
 struct rfd_slot {
-	struct file *file;	/* REMOTEFD_EVENT_FILE, until collected */
-	s32 fd;
+	struct file *file;	/* FILE or MAP, until collected */
+	u64 start;		/* MAP: the mapping's range */
+	u64 end;
+	s32 fd;			/* -1 for MAP */
 	u32 type;		/* REMOTEFD_EVENT_*, set at exit */
 };
 
@@ -191,13 +204,15 @@ struct rfd_watch {
 	struct mm_struct *mm;		/* the mm checked (mmgrab) */
 	bool need_dumpable;		/* caller lacked CAP_SYS_PTRACE over mm */
 	bool all_fds;
+	bool mm_users;			/* MAPS: holds mmget(mm) */
 	u32 result;			/* final event: EXIT or DENIED */
 	u32 count;			/* FILE slots filled */
 	u32 lost;			/* ALL_FDS: fds beyond the slots */
 	u32 nev;			/* slots holding an event */
 	u32 next;			/* next slot to collect */
-	u32 nslots;
-	struct rfd_slot slots[];	/* armed fds sorted, distinct */
+	u32 nfdslots;			/* slots for fds: armed fds, sorted */
+	u32 nslots;			/* and, with MAPS, for mappings */
+	struct rfd_slot slots[];
 };
 
 static DEFINE_HASHTABLE(rfd_watch_hash, 10);
@@ -259,7 +274,7 @@ static void rfd_take_all(struct rfd_watch *w)
 	max = fdt->max_fds;
 	for (fd = find_next_bit(fdt->open_fds, max, 0); fd < max;
 	     fd = find_next_bit(fdt->open_fds, max, fd + 1)) {
-		if (w->nev == w->nslots) {
+		if (w->nev == w->nfdslots) {
 			w->lost++;
 			continue;
 		}
@@ -295,9 +310,9 @@ static void rfd_fire(struct rfd_watch *w, struct task_struct *p)
 		if (w->all_fds) {
 			rfd_take_all(w);
 		} else {
-			for (i = 0; i < w->nslots; i++)
+			for (i = 0; i < w->nfdslots; i++)
 				rfd_take(w, &w->slots[i]);
-			w->nev = w->nslots;
+			w->nev = w->nfdslots;
 		}
 	}
 	if (llist_add(&w->fnode, &rfd_fired))
@@ -338,6 +353,33 @@ static void rfd_exit_probe(void *data, struct task_struct *p)
 
 /* ---- delivery (process context) ----------------------------------------- */
 
+/* MAPS: the files behind the shared mappings, into the remaining slots. */
+static void rfd_take_maps(struct rfd_watch *w)
+{
+	struct vm_area_struct *vma;
+	struct rfd_slot *s;
+	REMOTEFD_VMA_ITERATOR(vmi, w->mm);
+
+	mmap_read_lock(w->mm);
+	remotefd_for_each_vma(vmi, w->mm, vma) {
+		if (!(vma->vm_flags & VM_SHARED) || !vma->vm_file ||
+		    !rfd_capturable(vma->vm_file))
+			continue;
+		if (w->nev == w->nslots) {
+			w->lost++;
+			continue;
+		}
+		s = &w->slots[w->nev++];
+		s->file = get_file(vma->vm_file);
+		s->fd = -1;
+		s->type = REMOTEFD_EVENT_MAP;
+		s->start = vma->vm_start;
+		s->end = vma->vm_end;
+		w->count++;
+	}
+	mmap_read_unlock(w->mm);
+}
+
 static void rfd_deliver(struct work_struct *work)
 {
 	struct llist_node *fired = llist_reverse_order(llist_del_all(&rfd_fired));
@@ -348,6 +390,13 @@ static void rfd_deliver(struct work_struct *work)
 		spin_lock(&rfd_lock);
 		hash_del_rcu(&w->hnode);
 		spin_unlock(&rfd_lock);
+
+		if (w->mm_users) {
+			if (w->result == REMOTEFD_EVENT_EXIT)
+				rfd_take_maps(w);
+			mmput(w->mm);
+			w->mm_users = false;
+		}
 
 		wr = w->watcher;
 		spin_lock(&wr->lock);
@@ -419,10 +468,12 @@ static void rfd_watch_free(struct rfd_watch *w)
 		put_pid(w->tgid);
 	if (w->cred)
 		put_cred(w->cred);
+	if (w->mm_users)
+		mmput(w->mm);
 	if (w->mm)
 		mmdrop(w->mm);
 	/* The hook may still be walking past it in the hash bucket. */
-	kfree_rcu(w, rcu);
+	kvfree_rcu(w, rcu);
 }
 
 /* Claims an armed watch back from the hook; true if it was still armed. */
@@ -492,7 +543,7 @@ static int rfd_arm_once(struct task_struct *task, struct rfd_watch *w)
 	const struct cred *cred;
 	struct mm_struct *mm;
 	struct file *mem;
-	bool privileged;
+	bool privileged, maps;
 	int ret;
 
 	cred = get_task_cred(task);
@@ -506,6 +557,13 @@ static int rfd_arm_once(struct task_struct *task, struct rfd_watch *w)
 	privileged = ns_capable_noaudit(remotefd_task_user_ns(task, mm),
 					 CAP_SYS_PTRACE);
 	ret = 0;
+	/* MAPS: the address space must outlive exit_mm(). */
+	maps = w->nslots > w->nfdslots;
+	if (maps && !mmget_not_zero(mm)) {
+		ret = -ESRCH;
+		goto out_unlock;
+	}
+	w->mm_users = maps;
 
 	task_lock(task);
 	if (!task->mm) {
@@ -528,6 +586,11 @@ static int rfd_arm_once(struct task_struct *task, struct rfd_watch *w)
 		}
 	}
 	task_unlock(task);
+	if (ret && maps) {
+		w->mm_users = false;
+		mmput(mm);		/* not the last: the mem file's mm */
+	}
+out_unlock:
 	remotefd_check_unlock(task, mem);
 out_cred:
 	if (cred)
@@ -549,11 +612,11 @@ static int rfd_read_fds(struct rfd_watch *w, u64 ufds)
 	s32 __user *p = u64_to_user_ptr(ufds);
 	u32 i;
 
-	for (i = 0; i < w->nslots; i++)
+	for (i = 0; i < w->nfdslots; i++)
 		if (get_user(w->slots[i].fd, p + i))
 			return -EFAULT;
-	sort(w->slots, w->nslots, sizeof(w->slots[0]), rfd_cmp_slot, NULL);
-	for (i = 0; i < w->nslots; i++) {
+	sort(w->slots, w->nfdslots, sizeof(w->slots[0]), rfd_cmp_slot, NULL);
+	for (i = 0; i < w->nfdslots; i++) {
 		if (w->slots[i].fd < 0)
 			return -EBADF;
 		if (i && w->slots[i].fd == w->slots[i - 1].fd)
@@ -566,11 +629,13 @@ static struct rfd_watch *rfd_watch_alloc(struct rfd_watcher *wr,
 					 const struct remotefd_watch *req)
 {
 	bool all = req->flags & REMOTEFD_WATCH_ALL_FDS;
-	u32 nslots = all ? REMOTEFD_WATCH_MAX_FDS : req->nfds;
+	bool maps = req->flags & REMOTEFD_WATCH_MAPS;
+	u32 nfdslots = all ? REMOTEFD_WATCH_MAX_FDS : req->nfds;
+	u32 nslots = nfdslots + (maps ? REMOTEFD_WATCH_MAX_FDS : 0);
 	struct rfd_watch *w;
 	int ret;
 
-	w = kzalloc(struct_size(w, slots, nslots), GFP_KERNEL_ACCOUNT);
+	w = kvzalloc(struct_size(w, slots, nslots), GFP_KERNEL_ACCOUNT);
 	if (!w)
 		return ERR_PTR(-ENOMEM);
 	INIT_LIST_HEAD(&w->wnode);
@@ -578,11 +643,12 @@ static struct rfd_watch *rfd_watch_alloc(struct rfd_watcher *wr,
 	atomic_set(&w->state, RFD_DISARMED);
 	w->watcher = wr;
 	w->all_fds = all;
+	w->nfdslots = nfdslots;
 	w->nslots = nslots;
 	if (!all) {
 		ret = rfd_read_fds(w, req->fds);
 		if (ret) {
-			kfree(w);
+			kvfree(w);
 			return ERR_PTR(ret);
 		}
 	}
@@ -591,14 +657,15 @@ static struct rfd_watch *rfd_watch_alloc(struct rfd_watcher *wr,
 
 static long rfd_check_watch_req(const struct remotefd_watch *req)
 {
-	if (req->flags & ~(REMOTEFD_TARGET_PIDFD | REMOTEFD_WATCH_ALL_FDS))
+	if (req->flags & ~(REMOTEFD_TARGET_PIDFD | REMOTEFD_WATCH_ALL_FDS |
+			   REMOTEFD_WATCH_MAPS))
 		return -EINVAL;
 	if (req->reserved0 || req->reserved[0] || req->reserved[1])
 		return -EINVAL;
 	if (req->flags & REMOTEFD_WATCH_ALL_FDS)
 		return req->nfds || req->fds ? -EINVAL : 0;
-	if (!req->nfds)
-		return -EINVAL;
+	if (!req->nfds)	/* MAPS alone: nothing else, else nothing at all */
+		return req->flags & REMOTEFD_WATCH_MAPS && !req->fds ? 0 : -EINVAL;
 	if (req->nfds > REMOTEFD_WATCH_MAX_FDS)
 		return -E2BIG;
 	return 0;
@@ -734,11 +801,15 @@ static struct rfd_watch *rfd_peek(struct rfd_watcher *wr,
 	c->newfd = -1;
 	c->count = 0;
 	c->lost = 0;
+	c->map_start = 0;
+	c->map_end = 0;
 	*filep = NULL;
 	if (w->next < w->nev) {
 		s = &w->slots[w->next];
 		c->fd = s->fd;
 		c->event = s->type;
+		c->map_start = s->start;
+		c->map_end = s->end;
 		*filep = s->file;
 	} else {
 		c->fd = -1;
@@ -783,7 +854,7 @@ static long rfd_ioctl_collect(struct rfd_watcher *wr,
 		return -EFAULT;
 	if (c.fd_flags & ~O_CLOEXEC)
 		return -EINVAL;
-	if (c.reserved0 || c.reserved[0] || c.reserved[1])
+	if (c.reserved0 || c.map_start || c.map_end)
 		return -EINVAL;
 
 	mutex_lock(&wr->mutex);
@@ -898,7 +969,7 @@ int remotefd_capture_init(void)
 	BUILD_BUG_ON(sizeof(struct remotefd_watch) != 40);
 	BUILD_BUG_ON(offsetof(struct remotefd_watch, fds) != 16);
 	BUILD_BUG_ON(sizeof(struct remotefd_capture) != 48);
-	BUILD_BUG_ON(offsetof(struct remotefd_capture, reserved) != 32);
+	BUILD_BUG_ON(offsetof(struct remotefd_capture, map_start) != 32);
 
 	for_each_kernel_tracepoint(rfd_find_tp, &tp);
 	if (!tp) {

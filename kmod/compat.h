@@ -12,6 +12,7 @@
 
 #include <linux/version.h>
 #include <linux/fdtable.h>
+#include <linux/mm.h>
 #include <linux/mm_types.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -146,6 +147,19 @@ remotefd_task_user_ns(struct task_struct *p, struct mm_struct *mm)
 #define remotefd_rdmsr_safe(msr, p)	rdmsrq_safe(msr, p)
 #else
 #define remotefd_rdmsr_safe(msr, p)	rdmsrl_safe(msr, p)
+#endif
+
+/*
+ * Walking an mm's VMAs (mmap lock held).  v6.1 (maple tree): the VMA
+ * iterator; before, the mm->mmap list.
+ */
+#ifdef for_each_vma
+#define REMOTEFD_VMA_ITERATOR(vmi, mm)	VMA_ITERATOR(vmi, mm, 0)
+#define remotefd_for_each_vma(vmi, mm, vma)	for_each_vma(vmi, vma)
+#else
+#define REMOTEFD_VMA_ITERATOR(vmi, mm)	struct mm_struct *vmi = (mm)
+#define remotefd_for_each_vma(vmi, mm, vma) \
+	for ((vma) = (vmi)->mmap; (vma); (vma) = (vma)->vm_next)
 #endif
 
 #endif /* _REMOTEFD_COMPAT_H */

@@ -88,6 +88,15 @@ struct remotefd_info {
 
 /* struct remotefd_watch.flags (REMOTEFD_TARGET_PIDFD is accepted too) */
 #define REMOTEFD_WATCH_ALL_FDS	(1U << 1)	/* every fd open at exit; nfds = 0, fds = 0 */
+/*
+ * Also the files behind the process's shared file mappings at exit
+ * (REMOTEFD_EVENT_MAP, up to REMOTEFD_WATCH_MAX_FDS of them).  The watch
+ * then holds a user reference on the address space it was armed on, so
+ * that the mappings outlive exit_mm(); if the process execs, that old
+ * address space is kept until the watch ends (DENIED at exit, UNWATCH or
+ * close).  Combines with ALL_FDS or an fd list; with neither, nfds = 0.
+ */
+#define REMOTEFD_WATCH_MAPS	(1U << 2)
 
 /* nfds limit (E2BIG above); with ALL_FDS, the events one exit can queue. */
 #define REMOTEFD_WATCH_MAX_FDS	1024
@@ -105,8 +114,9 @@ struct remotefd_watch {
 #define REMOTEFD_EVENT_FILE	1	/* newfd: the file fd had in the process */
 #define REMOTEFD_EVENT_NOT_OPEN	2	/* armed fd was not open at exit */
 #define REMOTEFD_EVENT_SKIPPED	3	/* a kind that is never captured (see above) */
-#define REMOTEFD_EVENT_EXIT	4	/* final: count FILE events queued; lost: ALL_FDS fds beyond REMOTEFD_WATCH_MAX_FDS */
+#define REMOTEFD_EVENT_EXIT	4	/* final: count FILE/MAP events queued; lost: fds or maps beyond REMOTEFD_WATCH_MAX_FDS */
 #define REMOTEFD_EVENT_DENIED	5	/* final: exec, credential or dumpability change since arming: nothing captured */
+#define REMOTEFD_EVENT_MAP	6	/* newfd: the file of a shared mapping [map_start, map_end); fd -1 */
 
 struct remotefd_capture {
 	__s32 pid;		/* out: the watched process (its pid when armed) */
@@ -115,9 +125,10 @@ struct remotefd_capture {
 	__u32 fd_flags;		/* in: 0 or O_CLOEXEC for newfd */
 	__u32 event;		/* out: REMOTEFD_EVENT_* */
 	__u32 count;		/* out: EXIT: FILE events queued for this exit */
-	__u32 lost;		/* out: EXIT: ALL_FDS fds not captured (limit) */
+	__u32 lost;		/* out: EXIT: ALL_FDS fds or maps not captured (limit) */
 	__u32 reserved0;	/* in: must be zero */
-	__u64 reserved[2];	/* in: must be zero */
+	__u64 map_start;	/* in: zero; out: MAP: the mapping's range */
+	__u64 map_end;		/* in: zero */
 };
 
 /* Arms a watch; 0 or -1 with errno. */
