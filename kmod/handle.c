@@ -383,6 +383,7 @@ static void rfd_describe(const struct rfd_held *held,
 		r->gid = from_kgid_munged(current_user_ns(), st.gid);
 	}
 	r->fs_magic = file_inode(file)->i_sb->s_magic;
+	r->fs_bsize = file_inode(file)->i_sb->s_blocksize;
 	if (rfd_seals(file, &r->seals))
 		r->info |= REMOTEFD_INFO_SEALS;
 	if (r->fs_magic == DMA_BUF_MAGIC)
