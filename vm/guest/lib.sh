@@ -6,8 +6,25 @@ fail() { echo "FAIL $*"; }
 skip() { echo "SKIP $*"; }
 # check NAME COMMAND...: PASS if the command succeeds
 check() { n=$1; shift; if "$@" > /tmp/check.out 2>&1; then pass "$n"; else fail "$n: $(tail -n 3 /tmp/check.out | tr '\n' ' ')"; fi; }
+# KVER: uname -r.  KSHORT: major.minor (5.10, 6.1, 6.12, 7.2).  KRT: 1 on a
+# PREEMPT_RT kernel, else 0.  KID: the harness's kernel id (vm/kernels.conf:
+# 5.10 6.1 6.12 6.12-deb13 6.12-rt 7.2), from rfd.kernel_id.
 KVER=$(uname -r)
-case "$KVER" in 6.1.*) KSHORT=6.1 ;; 6.12.*) KSHORT=6.12 ;; *) KSHORT=$KVER ;; esac
+KSHORT=$(echo "$KVER" | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
+[ -n "$KSHORT" ] || KSHORT=$KVER
+case "$(uname -v)" in *PREEMPT_RT*) KRT=1 ;; *) KRT=0 ;; esac
+KID=${RFD_KERNEL_ID:-$KSHORT}
+# kver_ge MAJOR.MINOR: the running kernel is at least that version
+kver_ge() {
+	set -- "${1%%.*}" "${1#*.}" "${KSHORT%%.*}" "${KSHORT#*.}"
+	[ "$3" -gt "$1" ] || { [ "$3" -eq "$1" ] && [ "$4" -ge "$2" ]; }
+}
+
+# A scenario that provokes a known kernel warning on purpose brackets it:
+# the harness leaves dmesg lines between the two markers out of its
+# BUG/WARNING/stall/... check.  Say why in the scenario.
+expect_warning_begin() { echo "rfd-test: expect-warning-begin $*" > /dev/kmsg; }
+expect_warning_end() { echo "rfd-test: expect-warning-end $*" > /dev/kmsg; }
 
 # hold_start ARGS...: start rfd-hold, sets HOLD_PID HOLD_MEMFD HOLD_SHMFD
 # HOLD_CLOSED HOLD_TID (-1 when not asked for)
@@ -24,5 +41,12 @@ hold_start() {
 }
 hold_stop() { kill "$HOLD_PID" 2>/dev/null; wait "$HOLD_PID" 2>/dev/null; rm -f /dev/shm/rfd-hold-*; }
 
-# reload ARGS...: rmmod and insmod remotefd with module parameters
-reload() { rmmod remotefd 2>/dev/null; insmod /lib/modules/remotefd.ko "$@"; }
+# reload ARGS...: rmmod and insmod remotefd with module parameters; with
+# legacy_proc=1 (as /init loads it) unless ARGS set legacy_proc
+reload() {
+	rmmod remotefd 2>/dev/null
+	case " $* " in
+	*" legacy_proc="*) insmod /lib/modules/remotefd.ko "$@" ;;
+	*) insmod /lib/modules/remotefd.ko legacy_proc=1 "$@" ;;
+	esac
+}
