@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: the Swift tests on this host (pidfd and procfs backends), then
-# the VM suite (the module, and dma-buf) on Debian's 6.1 and 6.12 kernels.
+# the VM suite (the module, the CLI and dma-buf) on six Debian kernels,
+# 5.10 to 7.2 (vm/kernels.conf).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --vm || exit 1
