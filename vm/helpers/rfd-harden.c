@@ -1212,11 +1212,9 @@ static int cmd_efault(void)
 			waitpid(pid, NULL, 0);
 			if (rep.r == -EFAULT) {
 				efaults++;
-				if (rep.leaked) {
-					leaks++;
+				if (rep.leaked && leaks++ < 5)
 					printf("# %s: try %d: COLLECT EFAULT left %d fd(s) installed\n",
 					       T, tries, rep.leaked);
-				}
 				continue;
 			}
 			if (rep.leaked)
