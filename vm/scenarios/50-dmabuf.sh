@@ -119,10 +119,10 @@ json_field() {
 }
 
 # Which exporters this kernel should have (Debian configs: udmabuf and the
-# system heap are built into 6.12, not configured in 6.1).
+# system heap are built into 6.12 and 7.2, not configured in 5.10 and 6.1).
 expected_exporters() {
 	case "$KREL" in
-	6.1.*) echo vgem ;;
+	5.10.*|6.1.*) echo vgem ;;
 	*) echo vgem udmabuf heap ;;
 	esac
 }
