@@ -136,6 +136,22 @@ if [[ ${BENCH_VM:-1} == 1 ]]; then
 			row "2" "… ioctl naming the target by a kept pidfd" "ioctl $kpf" "pidfd_getfd+close (kept) $pk" "$(ratio "$kpf" "$pk")×" "info" "-"
 			row "2" "… as KmodBackend does it: open /dev/remotefd, pidfd_open, ioctl, close all" "$ko" "pidfd_open+getfd+close $pf" "$(ratio "$ko" "$pf")×" "info" "-"
 			[[ -n $pm ]] && row "2" "… the module's permission check alone: open+close /proc/PID/mem" "$pm" "pidfd_getfd+close (kept) $pk" "$(ratio "$pm" "$pk")×" "info" "-"
+			# target handles (REMOTEFD_FEAT_HANDLE): one handle attached before the rounds
+			hg=$(get handle-getfd); hb=$(get handle-getfds64); hi=$(get inventory); pd=$(get pidfd-describe)
+			hc=$(get handle-closed); pc=$(get pidfd-closed)
+			if [[ -n $hg && -n $hb && -n $hi && -n $pd ]]; then
+				r=$(ratio "$hg" "$pf")
+				row "2" "handle GETFD + close, per fd, $k guest (TCG ns)" "handle $hg" "pidfd_open+getfd+close $pf" "$r×" "≤ 0.5×" "$(goal_le "$r" 0.5)"
+				r=$(ratio "$hg" "$pk")
+				row "2" "… handle GETFD + close against a kept pidfd" "handle $hg" "pidfd_getfd+close (kept) $pk" "$r×" "≤ 1.0×" "$(goal_le "$r" 1.0)"
+				r=$(ratio "$hb" "$pf")
+				row "2" "… GETFDS of 64 (+ 64 closes), per fd" "batch $hb" "pidfd_open+getfd+close $pf" "$r×" "≤ 0.25×" "$(goal_le "$r" 0.25)"
+				r=$(ratio "$hi" "$pd")
+				row "2" "… INVENTORY of 64 records, per fd" "inventory $hi" "pidfd_getfd+fstat+fstatfs+readlink+close $pd" "$r×" "≤ 0.1×" "$(goal_le "$r" 0.1)"
+				[[ -n $hc && -n $pc ]] && row "2" "… a closed fd (validation and lookup, no install)" "handle $hc" "pidfd_getfd (kept) $pc" "$(ratio "$hc" "$pc")×" "info" "-"
+			else
+				row "2" "handle GETFD / GETFDS / INVENTORY per fd, $k guest" "not measured" "-" "-" "≤ 0.5× / 1.0× / 0.25× / 0.1×" "not measured: the module reports no REMOTEFD_FEAT_HANDLE"
+			fi
 		done
 	else
 		reason=$(grep -E '^(vm-bench|FAIL|SKIP)' <<< "$vmout" | head -n 1)
