@@ -68,6 +68,14 @@ public struct Adoption {
     public let file: AdoptedFile
     public let handler: any ResourceHandler
 
+    /// Fds that did not come from a backend — received from a keeper, over
+    /// SCM_RIGHTS, or from the module at a process's exit — identified by
+    /// the same handlers. Nil when none takes `file` (FileKind.describe(file)
+    /// says what it is).
+    public static func identify(_ file: AdoptedFile, handlers: HandlerRegistry) -> Adoption? {
+        handlers.handler(for: file).map { Adoption(file: file, handler: $0) }
+    }
+
     public var type: String { handler.type }
 
     /// The common fields, then the handler's own.

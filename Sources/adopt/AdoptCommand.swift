@@ -1,5 +1,5 @@
 import ArgumentParser
-import Core
+import RemoteFD
 import DmabufPlugin
 import MemfdPlugin
 import ShmPlugin

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Core
+import RemoteFD
 import Glibc
 
 /// `adopt demo`: a memfd outliving its producer, with no module and no root.

@@ -1,5 +1,7 @@
 import ArgumentParser
-import Core
+import RemoteFD
+import RemoteFDHandOff
+import RemoteFDKeeper
 import Glibc
 import SystemPackage
 
@@ -36,8 +38,8 @@ struct ExecCommand: ParsableCommand {
         guard !command.isEmpty else { throw ValidationError("give the command after --") }
         let names = fds.map(\.name) + fromKeeper
         guard !names.isEmpty else { throw ValidationError("give at least one --fd NAME=PID:FD or --from-keeper NAME") }
-        for name in names where !ListenFDs.isValidName(name) {
-            throw ValidationError("bad fd name '\(name)' (\(KeeperProtocol.nameRule))")
+        for name in names where !FdName.isValid(name) {
+            throw ValidationError("bad fd name '\(name)' (\(FdName.rule))")
         }
     }
 
@@ -89,8 +91,8 @@ struct FdstoreCommand: ParsableCommand {
     var items: [NamedPidFd]
 
     func validate() throws {
-        for item in items where !ListenFDs.isValidName(item.name) {
-            throw ValidationError("bad fd name '\(item.name)' (\(KeeperProtocol.nameRule))")
+        for item in items where !FdName.isValid(item.name) {
+            throw ValidationError("bad fd name '\(item.name)' (\(FdName.rule))")
         }
     }
 

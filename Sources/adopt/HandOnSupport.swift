@@ -1,5 +1,7 @@
 import ArgumentParser
-import Core
+import RemoteFD
+import RemoteFDHandOff
+import RemoteFDKeeper
 import Glibc
 import SystemPackage
 

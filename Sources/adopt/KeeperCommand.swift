@@ -1,5 +1,7 @@
 import ArgumentParser
-import Core
+import RemoteFD
+import RemoteFDHandOff
+import RemoteFDKeeper
 import Glibc
 import SystemPackage
 
@@ -134,7 +136,7 @@ struct KeeperCommand: ParsableCommand {
             let info: HeldBufferInfo?
             do {
                 info = try KeeperClient(socketPath: socket.path).add(name, descriptor: adoption.file.descriptor,
-                                                                     sourcePID: source.pid, sourceFD: source.fd)
+                                                                     source: KeeperRequest.Source(pid: source.pid, fd: source.fd))
             } catch {
                 throw fail(error)
             }

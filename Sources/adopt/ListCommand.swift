@@ -1,5 +1,5 @@
 import ArgumentParser
-import Core
+import RemoteFD
 import Glibc
 
 /// `adopt list PID…` / `adopt list --all`.

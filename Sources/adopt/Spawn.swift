@@ -1,5 +1,4 @@
-import CShims
-import Core
+import RemoteFD
 import Glibc
 
 /// A child process whose stdout we read (posix_spawn; no Foundation in
@@ -13,7 +12,7 @@ final class SpawnedProcess {
         var pipeFDs: [Int32] = [0, 0]
         guard pipe(&pipeFDs) == 0 else { throw SpawnError(path: path, errno: errno) }
         // Neither end leaks into the child beyond its dup2'ed stdout.
-        for end in pipeFDs { _ = rfd_set_fd_flags(end, FD_CLOEXEC) }
+        for end in pipeFDs { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

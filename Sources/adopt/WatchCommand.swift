@@ -1,5 +1,8 @@
 import ArgumentParser
-import Core
+import RemoteFD
+import RemoteFDCapture
+import RemoteFDHandOff
+import RemoteFDKeeper
 import Glibc
 import SystemPackage
 
@@ -225,7 +228,7 @@ struct WatchCommand: ParsableCommand {
             do { client = try KeeperClient(socketPath: socket.path) } catch { throw fail(error) }
             for (adoption, name) in zip(adopted, names(hold, adopted)) {
                 do {
-                    try client.add(name, descriptor: adoption.file.descriptor, sourcePID: pid, sourceFD: adoption.file.fd)
+                    try client.add(name, descriptor: adoption.file.descriptor, source: KeeperRequest.Source(pid: pid, fd: adoption.file.fd))
                 } catch {
                     throw fail(error)
                 }

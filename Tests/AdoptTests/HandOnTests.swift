@@ -1,4 +1,5 @@
-import Core
+import RemoteFD
+import RemoteFDHandOff
 import Foundation
 import SystemPackage
 import Testing

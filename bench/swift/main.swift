@@ -10,7 +10,7 @@
 //   map-fresh     adopt-kept + open() (mmap of the whole buffer) + drop (fd FIRST)
 //   map-read      adopt + open() + copy the whole mapping out in 1 MiB chunks (MB/s)
 //   list          Inventory.scan of PID without sharers, ns per fd listed
-import Core
+import RemoteFD
 import Glibc
 import MemfdPlugin
 import ShmPlugin

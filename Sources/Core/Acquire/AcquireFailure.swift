@@ -1,8 +1,8 @@
 import SystemPackage
 
 /// Turns an errno from any backend into an explained `AdoptError`.
-enum AcquireFailure {
-    static func explain(_ err: Errno, pid: Int32, fd: Int32, backend: String) -> AdoptError {
+package enum AcquireFailure {
+    package static func explain(_ err: Errno, pid: Int32, fd: Int32, backend: String) -> AdoptError {
         switch err {
         case .noSuchProcess:
             return AdoptError(pid: pid, fd: fd, reason: .noSuchProcess, errno: err,

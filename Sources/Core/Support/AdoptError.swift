@@ -54,5 +54,5 @@ extension Errno {
     }
 
     /// The calling thread's errno, as swift-system's type.
-    static var current: Errno { Errno(rawValue: Glibc.errno) }
+    package static var current: Errno { Errno(rawValue: Glibc.errno) }
 }

@@ -1,6 +1,6 @@
 import CLibdrm
 import CShims
-import Core
+import RemoteFD
 import Glibc
 import SystemPackage
 

@@ -1,3 +1,4 @@
+import RemoteFD
 import SystemPackage
 
 extension KmodExitCapture {

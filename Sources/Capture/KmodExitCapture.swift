@@ -1,5 +1,6 @@
 import CShims
 import Glibc
+import RemoteFD
 import SystemPackage
 
 /// Capture on exit through the remotefd module (REMOTEFD_IOC_WATCH /

@@ -1,5 +1,6 @@
 import CShims
 import Glibc
+import RemoteFD
 import SystemPackage
 
 /// Takes a process's buffers at the moment it exits, before the kernel
