@@ -88,7 +88,14 @@ public struct Adoption {
         d.append("inode", file.inode)
         d.append("size", file.currentSize)
         d.append("access", file.accessMode == O_RDWR ? "read-write" : file.accessMode == O_WRONLY ? "write-only" : "read-only")
-        for field in handler.describe(file).fields { d.append(field.key, field.value) }
+        for field in handler.describe(file).fields {
+            // The library's keys are its own (ResourceHandler's contract).
+            guard !Description.coreKeys.contains(field.key) else {
+                assertionFailure("handler '\(handler.type)' described the library's key '\(field.key)'")
+                continue
+            }
+            d.append(field.key, field.value)
+        }
         if let note = file.backendNote { d.append("note", note) }
         return d
     }

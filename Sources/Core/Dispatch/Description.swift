@@ -11,6 +11,9 @@ public struct Description: Sendable {
 
     public var fields: [(key: String, value: Value)] = []
 
+    /// The keys `Adoption.describe()` sets itself; handlers must not use them.
+    public static let coreKeys: Set<String> = ["pid", "fd", "type", "via", "inode", "size", "access", "note"]
+
     public init() {}
 
     public subscript(key: String) -> Value? {

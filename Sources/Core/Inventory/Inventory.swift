@@ -7,7 +7,7 @@ public struct InventoryEntry {
     public let fd: Int32
     public let type: String
     public let description: Description
-    /// The handler's short column (seals, mode, exporter).
+    /// The handler's short column (seals, mode, exporter): `ResourceListing`.
     public let detail: String
     /// The description key the handler totals by (e.g. "exporter").
     public let totalsKey: String?
@@ -114,7 +114,8 @@ public struct Inventory {
             let description = handler.describe(file)
             result.entries.append(InventoryEntry(
                 pid: pid, fd: fd, type: handler.type, description: description,
-                detail: handler.listDetail(description), totalsKey: handler.totalsKey,
+                detail: (handler as? any ResourceListing)?.listDetail(description) ?? "",
+                totalsKey: (handler as? any ResourceListing)?.totalsKey,
                 // The fstat made by AdoptedFile a few µs ago: a second one
                 // per fd (currentSize) cost 6% of a listing.
                 device: file.device, inode: file.inode, size: Int(file.stat.st_size)))

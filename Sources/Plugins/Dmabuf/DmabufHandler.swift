@@ -37,12 +37,6 @@ public struct DmabufHandler: ResourceHandler {
         try DmabufAccess(file: file, options: options, exporter: file.fdinfo["exp_name"])
     }
 
-    public func listDetail(_ description: Description) -> String {
-        "exporter=" + (description["exporter"]?.text ?? "-") + " name=" + (description["name"]?.text ?? "-")
-    }
-
-    public var totalsKey: String? { "exporter" }
-
     /// The name DMA_BUF_SET_NAME gave: fdinfo's "name" line (present only
     /// once set), else what follows "/dmabuf:" in the link; nil if unnamed.
     static func name(fdinfo: [String: String], link: String) -> String? {
@@ -53,4 +47,12 @@ public struct DmabufHandler: ResourceHandler {
         }
         return nil
     }
+}
+
+extension DmabufHandler: ResourceListing {
+    public func listDetail(_ description: Description) -> String {
+        "exporter=" + (description["exporter"]?.text ?? "-") + " name=" + (description["name"]?.text ?? "-")
+    }
+
+    public var totalsKey: String? { "exporter" }
 }

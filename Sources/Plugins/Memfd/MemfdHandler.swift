@@ -41,7 +41,7 @@ public struct MemfdHandler: ResourceHandler {
     }
 }
 
-extension MemfdHandler {
+extension MemfdHandler: ResourceListing {
     public func listDetail(_ description: Description) -> String {
         "seals=" + (description["seals"]?.text ?? "?")
     }

@@ -50,7 +50,7 @@ public struct ShmHandler: ResourceHandler {
     }
 }
 
-extension ShmHandler {
+extension ShmHandler: ResourceListing {
     public func listDetail(_ description: Description) -> String {
         let mode = description["mode"]?.text ?? "?"
         let owner = description["owner"]?.text ?? "?"
