@@ -38,6 +38,14 @@ struct AcquireOptions: ParsableArguments {
 
 extension BackendChoice: ExpressibleByArgument {}
 
+/// The backend for `--via`; when `auto` passes over a module it cannot
+/// use, one line on stderr says so (Backends.choose: the policy).
+func chosenBackend(_ choice: BackendChoice) -> any AcquisitionBackend {
+    let (backend, note) = Backends.choose(choice)
+    if let note { printError("adopt: \(note)") }
+    return backend
+}
+
 /// Prints an adoption failure as one line (and its hints) and exits 1.
 func fail(_ error: AdoptError) -> ExitCode {
     printError("adopt: \(error)")

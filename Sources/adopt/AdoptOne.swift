@@ -78,7 +78,7 @@ struct AdoptJob {
     var fd: Int32
 
     func run() throws {
-        let adopter = Adopter(handlers: builtInHandlers, via: via)
+        let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(via))
         do {
             let target = try TargetProcess(pid: pid, forFD: fd)
             let adoption = try adopter.adopt(fd: fd, of: target, type: type == "auto" ? nil : type)

@@ -32,7 +32,7 @@ struct DemoCommand: ParsableCommand {
         print("   producer says: \(line)")
 
         step("2. adopt fd \(fd) of pid \(pid) (no cooperation from it)")
-        let adopter = Adopter(handlers: builtInHandlers, via: via)
+        let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(via))
         let adoption: Adoption
         let access: any BufferAccess
         do {

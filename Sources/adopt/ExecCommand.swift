@@ -44,7 +44,7 @@ struct ExecCommand: ParsableCommand {
     }
 
     func run() throws {
-        let adopter = Adopter(handlers: builtInHandlers, via: acquire.via)
+        let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via))
         var adoptions: [Adoption] = []
         var entries: [ListenFDs.Entry] = []
         for item in fds {
@@ -97,7 +97,7 @@ struct FdstoreCommand: ParsableCommand {
     }
 
     func run() throws {
-        let adopter = Adopter(handlers: builtInHandlers, via: acquire.via)
+        let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via))
         for item in items {
             let adoption: Adoption
             do {

@@ -59,14 +59,6 @@ func fail(_ error: FdStoreError, pid: pid_t, fd: Int32) -> ExitCode {
     return ExitCode(1)
 }
 
-/// Process-level failures (no particular fd) name only the pid.
-func failProcess(_ error: AdoptError) -> ExitCode {
-    guard error.fd < 0 else { return fail(error) }
-    printError("adopt: pid \(error.pid): \(error.detail)")
-    for hint in error.hints { printError("  hint: \(hint)") }
-    return ExitCode(1)
-}
-
 /// One line per event: "event key=value …" or a JSON object.
 func printEvent(_ event: String, _ fields: Description, json: Bool) {
     if json {

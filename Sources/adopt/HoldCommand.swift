@@ -49,7 +49,7 @@ struct HoldCommand: ParsableCommand {
     func run() throws {
         let json = acquire.json
         let keeper = Keeper(handlers: builtInHandlers) { event, fields in printEvent(event, fields, json: json) }
-        let adopter = Adopter(handlers: builtInHandlers, via: acquire.via)
+        let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via))
         for (name, source) in zip(names, sources) {
             do {
                 let adoption = try adopter.adopt(pid: source.pid, fd: source.fd)

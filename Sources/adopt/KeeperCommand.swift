@@ -129,7 +129,7 @@ struct KeeperCommand: ParsableCommand {
         func run() throws {
             let adoption: Adoption
             do {
-                adoption = try Adopter(handlers: builtInHandlers, via: acquire.via).adopt(pid: source.pid, fd: source.fd)
+                adoption = try Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via)).adopt(pid: source.pid, fd: source.fd)
             } catch {
                 throw fail(error)
             }

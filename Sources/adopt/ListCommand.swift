@@ -38,7 +38,7 @@ struct ListJob {
     var pids: [Int32]
 
     func run() throws {
-        let inventory = Inventory(handlers: builtInHandlers, backend: Backends.resolve(via))
+        let inventory = Inventory(handlers: builtInHandlers, backend: chosenBackend(via))
         let scanned = all ? Inventory.allPids() : pids
         let result = inventory.scan(pids: scanned, findSharers: !noSharers && !all)
         let totals = Totals(result.entries)

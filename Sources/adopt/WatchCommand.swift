@@ -142,10 +142,19 @@ struct WatchCommand: ParsableCommand {
             } catch {
                 var named = error
                 named.pid = pid
-                throw failProcess(named)
+                throw fail(named)
             }
-        case .auto where KmodBackend().isAvailable:
-            return try? KmodExitCapture()
+        case .auto:
+            // Backends.choose's policy: no module, no word; a module we
+            // cannot use, one line.
+            do {
+                return try KmodExitCapture()
+            } catch {
+                if error.errno != .noSuchFileOrDirectory {
+                    printError("adopt: \(error.detail): capturing with ptrace")
+                }
+                return nil
+            }
         default:
             return nil
         }
@@ -172,7 +181,7 @@ struct WatchCommand: ParsableCommand {
                 try module.arm(pid: pid, fds: requested)
             }
         } catch {
-            throw failProcess(error)
+            throw fail(error)
         }
         watchingEvent(pid, processName, how: "kmod (REMOTEFD_IOC_WATCH)", json: json)
         let collection = module.collectUntilExit(pid: pid, requested: requested, handlers: builtInHandlers)
@@ -187,17 +196,17 @@ struct WatchCommand: ParsableCommand {
         do {
             capture = try ExitCapture(pid: pid)
         } catch {
-            throw failProcess(error)
+            throw fail(error)
         }
         watchingEvent(pid, processName, how: "ptrace (PTRACE_O_TRACEEXIT)", json: json)
-        let adopter = Adopter(handlers: builtInHandlers, via: acquire.via)
+        let adopter = Adopter(handlers: builtInHandlers, backend: Backends.resolve(acquire.via))  // any note was printed for the capture
         do {
             let (result, exit) = try capture.waitForExit { target in
                 ExitCapture.capture(from: target, fds: requested, adopter: adopter)
             }
             return (result, exit.text)
         } catch {
-            throw failProcess(error)
+            throw fail(error)
         }
     }
 

@@ -13,24 +13,49 @@ public final class KmodBackend: AcquisitionBackend {
     public static let devicePath = "/dev/remotefd"
 
     private var device: FileDescriptor?
+    /// The device node: `devicePath` unless a test names another.
+    let path: String
 
-    public init() {}
+    public init() { path = Self.devicePath }
+
+    package init(devicePath: String) { path = devicePath }
 
     deinit { try? device?.close() }
 
     public var name: String { "kmod" }
-    public var isAvailable: Bool { access(Self.devicePath, F_OK) == 0 }
+    /// Whether /dev/remotefd exists (`auto` also needs it to open: `Backends.choose`).
+    public var isAvailable: Bool { access(path, F_OK) == 0 }
+
+    /// Opens the device now (kept for later adoptions); the errno if it
+    /// cannot be opened: ENOENT when the module is not loaded, EACCES when
+    /// the node is not ours (the udev rule may give it to a group).
+    public func openDevice() -> Errno? {
+        if device != nil { return nil }
+        do {
+            device = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+            return nil
+        } catch {
+            return error as? Errno ?? .noSuchFileOrDirectory
+        }
+    }
 
     private func openDevice(for target: TargetProcess, fd: Int32) throws(AdoptError) -> FileDescriptor {
-        if let device { return device }
-        do {
-            let opened = try FileDescriptor.open(FilePath(Self.devicePath), .readOnly, options: [.closeOnExec])
-            device = opened
-            return opened
-        } catch {
-            let err = error as? Errno ?? .noSuchFileOrDirectory
+        if let err = openDevice() {
             throw AdoptError(pid: target.pid, fd: fd, reason: .backendUnavailable(name), errno: err,
-                             "cannot open \(Self.devicePath): is the remotefd module loaded?")
+                             Self.cannotOpen(err))
+        }
+        return device!
+    }
+
+    /// Why /dev/remotefd could not be opened, in words.
+    package static func cannotOpen(_ err: Errno) -> String {
+        switch err {
+        case .noSuchFileOrDirectory, .noSuchAddressOrDevice, .operationNotSupportedByDevice:
+            return "cannot open \(devicePath): is the remotefd module loaded?"
+        case .permissionDenied, .notPermitted:
+            return "cannot open \(devicePath): not allowed (the node belongs to another user or group)"
+        default:
+            return "cannot open \(devicePath)"
         }
     }
 

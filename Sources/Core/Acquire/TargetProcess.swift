@@ -11,7 +11,7 @@ public final class TargetProcess {
     public let pidfd: FileDescriptor?
 
     /// Opens a pidfd for `pid`. ESRCH becomes `.noSuchProcess` naming `fd`.
-    public init(pid: pid_t, forFD fd: Int32 = -1) throws(AdoptError) {
+    public init(pid: pid_t, forFD fd: Int32? = nil) throws(AdoptError) {
         self.pid = pid
         guard pid > 0 else {
             throw AdoptError(pid: pid, fd: fd, reason: .noSuchProcess, errno: .invalidArgument,

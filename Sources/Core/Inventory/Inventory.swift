@@ -20,7 +20,7 @@ public struct InventoryEntry {
 
 /// A process the inventory could not inspect: one line, not a failure of
 /// the whole listing.
-public struct InventoryError: CustomStringConvertible {
+public struct InventoryError: Error, CustomStringConvertible, Sendable {
     public let pid: pid_t
     public let error: AdoptError?
     public let message: String
