@@ -36,6 +36,8 @@ public enum KeeperRequest: Equatable, Sendable {
     /// Why a line is not a request: the errno and message of the `err` reply.
     public struct ParseError: Error, Equatable, Sendable {
         public var message: String
+
+        public init(message: String) { self.message = message }
     }
 
     public static let usage = "list, get NAME, release NAME, add NAME [PID FD], handover PATH"

@@ -102,7 +102,11 @@ package enum ProcFdInfo {
     /// The open flags (octal in fdinfo). Parsed from the bytes, without
     /// building the dictionary: the procfs backend asks once per adoption.
     package static func flags(pid: pid_t, fd: Int32) -> Int32? {
-        guard let bytes = ProcFiles.readBytes("/proc/\(pid)/fdinfo/\(fd)") else { return nil }
+        ProcFiles.readBytes("/proc/\(pid)/fdinfo/\(fd)").flatMap(flags(in:))
+    }
+
+    /// The "flags:" line of fdinfo text.
+    package static func flags(in bytes: [UInt8]) -> Int32? {
         let key = Array("flags:".utf8)
         var lineStart = 0
         while lineStart < bytes.count {
