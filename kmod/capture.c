@@ -5,86 +5,119 @@
  *
  * Ownership
  *   Each open file of /dev/remotefd has a watcher (file->private_data): its
- *   watches and its queue of events.  Closing the file disarms the watches
- *   and fputs every queued file; rmmod is refused while the file is open
- *   (fops owner), so nothing can outlive the module.
+ *   watches, armed or fired-and-not-yet-collected.  A watch carries every
+ *   event it can ever produce, allocated when it is armed and charged to the
+ *   caller (GFP_KERNEL_ACCOUNT): one slot per armed fd (REMOTEFD_WATCH_ALL_FDS:
+ *   REMOTEFD_WATCH_MAX_FDS slots) and the final event.  A watch counts
+ *   against its limits until its final event has been collected.  Closing
+ *   the file disarms its watches and fputs every captured file; rmmod is
+ *   refused while the file is open (fops owner).
+ *
+ * Limits (all checked at arm time, ENOSPC)
+ *   RFD_MAX_WATCHES per open file, RFD_MAX_PER_TARGET per watched process
+ *   (across all watchers), max_watches_per_user (module parameter) per real
+ *   uid of the callers.  So one exit does at most RFD_MAX_PER_TARGET *
+ *   REMOTEFD_WATCH_MAX_FDS fd lookups, plus, for REMOTEFD_WATCH_ALL_FDS, one
+ *   scan of its own open-fd bitmap per such watch.
  *
  * Permission (arm time)
- *   REMOTEFD_IOC_WATCH runs the REMOTEFD_IOC_GETFD check: the caller opens
- *   /proc/<pid>/mem on the private procfs mount (remotefd_open_mem()), i.e.
- *   ptrace_may_access(PTRACE_MODE_ATTACH) with every LSM hook.  Then, under
- *   exec_update_lock and task_lock, it requires task->mm to be the mm that
- *   was checked (no exec since the check) and task->real_cred to be the
- *   cred it referenced before the check (no credential change since), and
- *   records in the watch:
+ *   REMOTEFD_IOC_WATCH runs the REMOTEFD_IOC_GETFD check
+ *   (remotefd_check_lock(): ptrace_may_access(PTRACE_MODE_ATTACH) with every
+ *   LSM hook, as the caller).  Then, under exec_update_lock and task_lock, it
+ *   requires task->mm to be the mm that was checked (no exec since the check)
+ *   and task->real_cred to be the cred it referenced before the check (no
+ *   credential change since), and records in the watch:
  *     - a reference to that real_cred (so the pointer cannot be reused),
  *     - the task's self_exec_id (bumped by every exec),
- *     - the checked mm (mmgrab) and whether it was dumpable.
- *   The watch is hashed while task_lock is held and task->mm is non-NULL:
- *   exit_mm() clears task->mm under task_lock before the exit tracepoint
- *   runs, so a target that passed the check cannot exit unseen.
+ *     - the checked mm (mmgrab),
+ *     - need_dumpable: the exit must find the process dumpable.  Always
+ *       when the caller lacks CAP_SYS_PTRACE over the mm's user namespace
+ *       (its check depended on dumpability: ptrace_may_access's exemption),
+ *       which depends on the caller only, so a target that turns
+ *       non-dumpable while the watch is armed cannot win that race; else
+ *       when the process was dumpable when the watch was published (it
+ *       "became non-dumpable after arming").
  *
  * Permission (exit time)
  *   The check answered for the target as it was at arm time.  Capturing
  *   later is only the same decision if the target is still that: the exit
  *   hook captures only if the exiting task has the very same real_cred
- *   pointer, the same self_exec_id and (if it was dumpable when armed) a
- *   still dumpable mm.  Otherwise it queues REMOTEFD_EVENT_DENIED and
- *   captures nothing.  This covers exec of a setuid program (new exec id,
- *   new cred), setuid()/setresuid() without exec (new cred, and the mm made
- *   non-dumpable), prctl(PR_SET_DUMPABLE, 0), and the exec of any other
- *   program (new exec id: arm again after an exec).  The rule is
- *   conservative: any commit_creds() (setgroups, capset, a new session
- *   keyring, setuid to the same ids) denies too.  The watcher's own
- *   authority is taken at arm time, as for any open file (like an open
- *   /proc/<pid>/mem): a later change of the watcher's credentials or of
- *   Yama's ptrace_scope does not disarm existing watches.
+ *   pointer, the same self_exec_id and, if need_dumpable, a dumpable mm.
+ *   Otherwise its final event is REMOTEFD_EVENT_DENIED and nothing is
+ *   captured.  This covers exec of a setuid program (new exec id, new cred),
+ *   setuid() without exec (new cred), PR_SET_DUMPABLE 0, and the exec of
+ *   any other program.  Not re-checked at exit (the watcher's authority is
+ *   taken at arm time, like an open /proc/<pid>/mem): a change of the
+ *   watcher's own credentials, Yama's ptrace_scope, a PR_SET_PTRACER grant
+ *   revoked by the target, the target reparented out of the watcher's
+ *   descendants (Yama scope 1), or a change of LSM policy.
  *
  * Exit rule
- *   A watch names a process (thread group, by its struct pid of type TGID;
- *   any thread id may be given when arming).  It fires once, in the
- *   sched_process_exit tracepoint of the thread that finds the group's
- *   signal->live count at zero: do_exit() decrements it before exit_mm()
- *   and the tracepoint, so the last thread's tracepoint always sees zero
- *   (the fd table is no longer changed by anybody: every thread is in
- *   do_exit()).  Several dying threads may see zero; the first one unhashes
- *   the watch under rfd_watch_lock, the others find nothing.  The tracepoint
- *   runs on the exiting task itself (current), after exit_mm() and before
- *   exit_files(): current->files is still the process's table.  Threads
- *   that exit while others live (pthread_exit of the main thread) do not
- *   fire; an exec by a non-leader thread kills the others but keeps the
- *   group alive (no fire; the exec then denies at exit).
+ *   A watch names a process (its struct pid of type TGID).  It fires once,
+ *   in the sched_process_exit tracepoint of the thread that takes the
+ *   group's signal->live count to zero (do_exit() decrements it, fully
+ *   ordered, before the tracepoint; v6.16+ pass that as group_dead).  The
+ *   tracepoint runs on the exiting task (current) before exit_files(), so
+ *   current->files is still the process's table and every thread is in
+ *   do_exit() (nobody opens or closes fds in it, except a process sharing
+ *   the table through CLONE_FILES: the lookups are RCU-safe against that).
+ *   Before v6.16 the tracepoint runs after exit_mm(), since v6.16 before it.
+ *   Arming publishes the watch, then (full barrier) reads signal->live: if
+ *   it is already zero the last thread may be past the tracepoint, so the
+ *   arm takes the watch back and fails with ESRCH (or, if the hook claimed it
+ *   meanwhile, succeeds: it fired).  Either the hook sees the watch or the
+ *   arm sees the count at zero.
  *
- * Exit hook (atomic context: preemption off, may not sleep)
- *   Registered for the module's lifetime (for_each_kernel_tracepoint +
- *   tracepoint_probe_register; unregistered and synchronised before
- *   unload).  An atomic counter of armed watches keeps every other exit
- *   to two atomic reads.  Under rfd_watch_lock (a spinlock; never taken
- *   in interrupt context): hash lookup by struct pid, iterate_fd() (takes
- *   files->file_lock, a spinlock), get_file() on the matches, events
- *   allocated GFP_ATOMIC; an allocation failure or a full queue
- *   (RFD_MAX_QUEUE) drops that event and counts it in the final event's
- *   "lost"; the final event is allocated at arm time and never lost.  The
- *   events are spliced into the watcher's queue under its spinlock and the
- *   watcher is woken.  Nothing is freed and no fput() is done in the hook.
- *   Files of /dev/remotefd are never captured (REMOTEFD_EVENT_SKIPPED): a
- *   watcher queued in another watcher's queue could form a reference cycle
- *   that no close would break.
+ * Exit hook (preemption off; must stay correct on PREEMPT_RT)
+ *   Lock-free and allocation-free: an atomic count of armed watches keeps
+ *   every other exit to two atomic reads; then an RCU lookup of the watch
+ *   hash by struct pid; each watch is claimed by cmpxchg (ARMED -> FIRED;
+ *   UNWATCH and close claim ARMED -> DISARMED).  The claimed watch's slots
+ *   are filled with fget_raw() (RCU lookup in current's table; no
+ *   files->file_lock, no scan to max_fds), and it is pushed on a lock-free
+ *   list; a work item (process context) unhashes it and moves it to its
+ *   watcher's queue, then wakes the watcher.  No spinlock_t, no allocation,
+ *   no sleeping lock is taken in the hook: fget_raw, fput (never the last
+ *   reference here but in a CLONE_FILES race, and then deferred by the
+ *   kernel), llist_add and queue_work are all allowed with preemption
+ *   disabled, PREEMPT_RT included.
  *
- * Lock order
- *   watcher->mutex -> exec_update_lock -> task_lock -> rfd_watch_lock ->
- *   files->file_lock, watcher->lock.  The watcher's lifetime against the
- *   hook: release() unhashes every watch under rfd_watch_lock first, after
- *   which no hook can reach the watcher; then it frees the queue.
+ * Mappings (REMOTEFD_WATCH_MAPS)
+ *   The watch also takes a user reference on the checked mm (mmget) when
+ *   armed: exit_mm() then does not tear the address space down, so the
+ *   files behind its shared mappings are still there after the hook, on
+ *   every kernel (before v6.16 the hook runs after exit_mm()).  The hook
+ *   does nothing more for them; rfd_deliver(), in process context, walks
+ *   the VMAs under the mmap read lock, references each shared mapping's
+ *   file (capturable kinds only) into the remaining slots, and drops the
+ *   user reference, which frees the address space.
  *
- * Limits: RFD_MAX_WATCHES armed watches per open file (ENOSPC), 1024 fds
- * per watch (E2BIG), RFD_MAX_QUEUE queued non-final events per open file.
- * Known limit: a captured unix socket carrying the watcher's own file in
- * flight (SCM_RIGHTS) makes a cycle the unix garbage collector does not see.
+ * What is captured
+ *   Only files that cannot hold references to other open files: regular
+ *   files (memfd, shm, any filesystem), directories, symlinks (O_PATH),
+ *   FIFOs and pipes, and dma-bufs.  Everything else (sockets, io_uring,
+ *   /dev/remotefd, other character devices, epoll and other anonymous
+ *   inodes) is reported as REMOTEFD_EVENT_SKIPPED.  A queued capture holds a
+ *   reference to its file; if that file could hold the watcher's own file
+ *   (an io_uring with it registered as a fixed file, a unix socket with it
+ *   in flight, a /dev/remotefd queue holding it), the cycle would never be
+ *   freed and an unprivileged user could pin the module and its memory by
+ *   watching itself.  Refusing every kind that can hold files breaks all
+ *   such cycles at once.
+ *
+ * Locking
+ *   watcher->mutex (collectors, watch list) -> exec_update_lock -> task_lock
+ *   -> rfd_lock (spinlock_t, process context only: hash writers, per-user
+ *   counts) ; watcher->lock (spinlock_t: the queue of fired watches).  The
+ *   hook takes none of them.  Lifetime against the hook: a watch is freed
+ *   with kfree_rcu() after it has been unhashed; release() disarms, then
+ *   synchronize_rcu() (no hook still fills a watch of this watcher) and
+ *   flush_work() (every fired watch is on the queue) before freeing.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/fcntl.h>
@@ -93,12 +126,16 @@
 #include <linux/fs.h>
 #include <linux/hashtable.h>
 #include <linux/list.h>
+#include <linux/llist.h>
+#include <linux/magic.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/pid.h>
 #include <linux/poll.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
-#include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -109,112 +146,144 @@
 #include <linux/tracepoint.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include <linux/remotefd.h>	/* kmod/include/uapi/linux/remotefd.h */
 
+#include "compat.h"
 #include "remotefd.h"
 
-#define RFD_MAX_WATCHES	256
-#define RFD_MAX_QUEUE	16384
-#define RFD_RETRIES	3
+#define RFD_MAX_WATCHES		256	/* per open file */
+#define RFD_MAX_PER_TARGET	16	/* per watched process */
+#define RFD_RETRIES		3
 
-struct rfd_event {
-	struct list_head node;
-	struct file *file;		/* REMOTEFD_EVENT_FILE */
-	s32 pid;
-	s32 fd;
-	u32 type;
-	u32 count;
-	u32 lost;
-	bool final;			/* EXIT/DENIED: not counted in nqueued */
+static unsigned int max_watches_per_user = 1024;
+module_param(max_watches_per_user, uint, 0644);
+MODULE_PARM_DESC(max_watches_per_user,
+		 "Watches (armed or not yet collected) one real uid may have (default: 1024)");
+
+enum rfd_state { RFD_ARMED, RFD_FIRED, RFD_DISARMED };
+
+/* One armed fd, (ALL_FDS) one fd found at exit, or (MAPS) one mapping. */
+struct rfd_slot {
+	struct file *file;	/* FILE or MAP, until collected */
+	u64 start;		/* MAP: the mapping's range */
+	u64 end;
+	s32 fd;			/* -1 for MAP */
+	u32 type;		/* REMOTEFD_EVENT_*, set at exit */
 };
 
-struct rfd_watcher {
-	spinlock_t lock;		/* queue, nqueued */
-	struct list_head queue;
-	unsigned int nqueued;
-	wait_queue_head_t wait;
-	struct mutex mutex;		/* watches, nwatches */
-	struct list_head watches;
+struct rfd_user {
+	struct hlist_node node;	/* rfd_users, under rfd_lock */
+	kuid_t uid;
 	unsigned int nwatches;
 };
 
+struct rfd_watcher {
+	struct mutex mutex;		/* watches, nwatches, collecting */
+	struct list_head watches;	/* every live watch of this file */
+	unsigned int nwatches;
+	spinlock_t lock;		/* queue */
+	struct list_head queue;		/* fired watches, in firing order */
+	wait_queue_head_t wait;
+};
+
 struct rfd_watch {
-	struct hlist_node hnode;	/* rfd_watch_hash, under rfd_watch_lock */
-	struct list_head wnode;		/* watcher->watches, under its mutex */
+	struct hlist_node hnode;	/* rfd_watch_hash (RCU), rfd_lock */
+	struct list_head wnode;		/* watcher->watches, its mutex */
+	struct list_head qnode;		/* watcher->queue, its lock */
+	struct llist_node fnode;	/* rfd_fired: hook -> rfd_deliver */
+	struct rcu_head rcu;
 	struct rfd_watcher *watcher;
+	struct rfd_user *user;
+	atomic_t state;			/* enum rfd_state */
 	struct pid *tgid;
 	pid_t nr;			/* tgid in the watcher's pid namespace */
 	const struct cred *cred;	/* the target's real_cred when checked */
 	u64 exec_id;			/* its self_exec_id */
 	struct mm_struct *mm;		/* the mm checked (mmgrab) */
-	bool dumpable;			/* mm was SUID_DUMP_USER when armed */
+	bool need_dumpable;		/* caller lacked CAP_SYS_PTRACE over mm */
 	bool all_fds;
-	bool armed;			/* hashed; under rfd_watch_lock */
-	struct rfd_event *final;	/* preallocated final event */
-	u32 nfds;
-	s32 fds[];			/* sorted, distinct */
+	bool mm_users;			/* MAPS: holds mmget(mm) */
+	u32 result;			/* final event: EXIT or DENIED */
+	u32 count;			/* FILE slots filled */
+	u32 lost;			/* ALL_FDS: fds beyond the slots */
+	u32 nev;			/* slots holding an event */
+	u32 next;			/* next slot to collect */
+	u32 nfdslots;			/* slots for fds: armed fds, sorted */
+	u32 nslots;			/* and, with MAPS, for mappings */
+	struct rfd_slot slots[];
 };
 
-static DEFINE_HASHTABLE(rfd_watch_hash, 6);
-static DEFINE_SPINLOCK(rfd_watch_lock);
+static DEFINE_HASHTABLE(rfd_watch_hash, 10);
+static DEFINE_HASHTABLE(rfd_users, 6);
+static DEFINE_SPINLOCK(rfd_lock);
 static atomic_t rfd_narmed = ATOMIC_INIT(0);
 static struct tracepoint *rfd_exit_tp;
 
-/* ---- exit hook (atomic context) ------------------------------------------ */
+static LLIST_HEAD(rfd_fired);
+static void rfd_deliver(struct work_struct *work);
+static DECLARE_WORK(rfd_deliver_work, rfd_deliver);
 
-struct rfd_grab {
-	struct rfd_watch *w;
-	struct list_head list;
-	u32 n;				/* events on list */
-	u32 files;			/* FILE events on list */
-	u32 lost;
-	u32 budget;			/* events the queue may still take */
-	s32 want;			/* armed fd looked for, -1: all */
-	bool found;
-};
+/* ---- exit hook (preemption disabled, no locks, no allocation) ------------ */
 
-static struct rfd_event *rfd_event_add(struct rfd_grab *g, u32 type, int fd)
+/* Files that cannot hold a reference to another open file (header comment). */
+static bool rfd_capturable(struct file *file)
 {
-	struct rfd_event *ev;
+	struct inode *inode = file_inode(file);
 
-	if (!g->budget) {
-		g->lost++;
-		return NULL;
+	switch (inode->i_mode & S_IFMT) {
+	case S_IFREG:
+	case S_IFDIR:
+	case S_IFLNK:
+	case S_IFIFO:
+		return true;
+	default:
+		return inode->i_sb->s_magic == DMA_BUF_MAGIC;
 	}
-	ev = kzalloc(sizeof(*ev), GFP_ATOMIC | __GFP_NOWARN);
-	if (!ev) {
-		g->lost++;
-		return NULL;
-	}
-	g->budget--;
-	g->n++;
-	ev->pid = g->w->nr;
-	ev->fd = fd;
-	ev->type = type;
-	list_add_tail(&ev->node, &g->list);
-	return ev;
 }
 
-/* iterate_fd() callback, under files->file_lock: may not sleep. */
-static int rfd_grab_fd(const void *p, struct file *file, unsigned int n)
+/* Takes current's fd @fd into @s. */
+static void rfd_take(struct rfd_watch *w, struct rfd_slot *s)
 {
-	struct rfd_grab *g = (struct rfd_grab *)p;
-	struct rfd_event *ev;
+	struct file *file = fget_raw(s->fd);
 
-	if (g->want >= 0 && n != g->want)
-		return 1;		/* armed fd not open */
-	g->found = true;
-	if (file->f_op == &remotefd_fops) {
-		rfd_event_add(g, REMOTEFD_EVENT_SKIPPED, n);
+	if (!file) {
+		s->type = REMOTEFD_EVENT_NOT_OPEN;
+	} else if (!rfd_capturable(file)) {
+		fput(file);
+		s->type = REMOTEFD_EVENT_SKIPPED;
 	} else {
-		ev = rfd_event_add(g, REMOTEFD_EVENT_FILE, n);
-		if (ev) {
-			ev->file = get_file(file);
-			g->files++;
-		}
+		s->file = file;
+		s->type = REMOTEFD_EVENT_FILE;
+		w->count++;
 	}
-	return g->want >= 0;	/* one armed fd: stop; all: go on */
+}
+
+/* ALL_FDS: every fd open in current's table, up to the slots. */
+static void rfd_take_all(struct rfd_watch *w)
+{
+	struct files_struct *files = current->files;
+	struct fdtable *fdt;
+	unsigned int fd, max;
+
+	if (!files)
+		return;
+	rcu_read_lock();
+	fdt = files_fdtable(files);
+	max = fdt->max_fds;
+	for (fd = find_next_bit(fdt->open_fds, max, 0); fd < max;
+	     fd = find_next_bit(fdt->open_fds, max, fd + 1)) {
+		if (w->nev == w->nfdslots) {
+			w->lost++;
+			continue;
+		}
+		w->slots[w->nev].fd = fd;
+		rfd_take(w, &w->slots[w->nev]);
+		if (w->slots[w->nev].type != REMOTEFD_EVENT_NOT_OPEN)
+			w->nev++;	/* closed meanwhile: no event */
+	}
+	rcu_read_unlock();
 }
 
 static bool rfd_unchanged(struct rfd_watch *w, struct task_struct *p)
@@ -223,154 +292,258 @@ static bool rfd_unchanged(struct rfd_watch *w, struct task_struct *p)
 		return false;
 	if (READ_ONCE(p->self_exec_id) != w->exec_id)
 		return false;
-	if (w->dumpable && get_dumpable(w->mm) != SUID_DUMP_USER)
+	if (w->need_dumpable && !remotefd_dumpable(p, w->mm))
 		return false;
 	return true;
 }
 
-/* Under rfd_watch_lock; p is current, exiting, files not yet released. */
-static void rfd_capture(struct rfd_watch *w, struct task_struct *p)
+/* A claimed watch: fill its events, hand it to rfd_deliver. */
+static void rfd_fire(struct rfd_watch *w, struct task_struct *p)
 {
-	struct rfd_watcher *wr = w->watcher;
-	struct rfd_event *final = w->final;
-	struct rfd_grab g = { .w = w };
-	struct files_struct *files;
 	u32 i;
 
-	INIT_LIST_HEAD(&g.list);
-	w->final = NULL;
-
+	atomic_dec(&rfd_narmed);
 	if (!rfd_unchanged(w, p)) {
-		final->type = REMOTEFD_EVENT_DENIED;
+		w->result = REMOTEFD_EVENT_DENIED;
 	} else {
-		spin_lock(&wr->lock);
-		g.budget = wr->nqueued < RFD_MAX_QUEUE ?
-			   RFD_MAX_QUEUE - wr->nqueued : 0;
-		spin_unlock(&wr->lock);
-
-		/* current's own table: stable without task_lock. */
-		files = p->files;
+		w->result = REMOTEFD_EVENT_EXIT;
 		if (w->all_fds) {
-			g.want = -1;
-			if (files)
-				iterate_fd(files, 0, rfd_grab_fd, &g);
+			rfd_take_all(w);
 		} else {
-			for (i = 0; i < w->nfds; i++) {
-				g.want = w->fds[i];
-				g.found = false;
-				if (files)
-					iterate_fd(files, g.want, rfd_grab_fd, &g);
-				if (!g.found)
-					rfd_event_add(&g, REMOTEFD_EVENT_NOT_OPEN,
-						      g.want);
-			}
+			for (i = 0; i < w->nfdslots; i++)
+				rfd_take(w, &w->slots[i]);
+			w->nev = w->nfdslots;
 		}
-		final->type = REMOTEFD_EVENT_EXIT;
-		final->count = g.files;
-		final->lost = g.lost;
 	}
-
-	spin_lock(&wr->lock);
-	list_splice_tail(&g.list, &wr->queue);
-	wr->nqueued += g.n;
-	list_add_tail(&final->node, &wr->queue);
-	spin_unlock(&wr->lock);
-	wake_up_interruptible_poll(&wr->wait, EPOLLIN | EPOLLRDNORM);
+	if (llist_add(&w->fnode, &rfd_fired))
+		queue_work(system_unbound_wq, &rfd_deliver_work);
 }
 
-static void rfd_exit_probe(void *data, struct task_struct *p)
+/* The last thread of a process is exiting; p == current. */
+static void rfd_process_exit(struct task_struct *p)
 {
+	struct pid *tgid = task_tgid(p);
 	struct rfd_watch *w;
-	struct hlist_node *tmp;
-	struct pid *tgid;
 
-	if (!atomic_read(&rfd_narmed))
-		return;
-	/* Not the last thread of its group (see "Exit rule"). */
-	if (atomic_read(&p->signal->live))
-		return;
-
-	tgid = task_tgid(p);
-	spin_lock(&rfd_watch_lock);
-	hash_for_each_possible_safe(rfd_watch_hash, w, tmp, hnode,
-				    (unsigned long)tgid) {
+	rcu_read_lock();
+	hash_for_each_possible_rcu(rfd_watch_hash, w, hnode,
+				   (unsigned long)tgid) {
 		if (w->tgid != tgid)
 			continue;
-		hash_del(&w->hnode);
-		w->armed = false;
-		atomic_dec(&rfd_narmed);
-		rfd_capture(w, p);
+		if (atomic_cmpxchg(&w->state, RFD_ARMED, RFD_FIRED) == RFD_ARMED)
+			rfd_fire(w, p);
 	}
-	spin_unlock(&rfd_watch_lock);
+	rcu_read_unlock();
+}
+
+#if REMOTEFD_EXIT_TP_GROUP_DEAD
+static void rfd_exit_probe(void *data, struct task_struct *p, bool group_dead)
+{
+	if (atomic_read(&rfd_narmed) && group_dead)
+		rfd_process_exit(p);
+}
+#else
+static void rfd_exit_probe(void *data, struct task_struct *p)
+{
+	/* live reached zero: this is the group's last thread (or one of). */
+	if (atomic_read(&rfd_narmed) && !atomic_read(&p->signal->live))
+		rfd_process_exit(p);
+}
+#endif
+
+/* ---- delivery (process context) ----------------------------------------- */
+
+/* MAPS: the files behind the shared mappings, into the remaining slots. */
+static void rfd_take_maps(struct rfd_watch *w)
+{
+	struct vm_area_struct *vma;
+	struct rfd_slot *s;
+	REMOTEFD_VMA_ITERATOR(vmi, w->mm);
+
+	mmap_read_lock(w->mm);
+	remotefd_for_each_vma(vmi, w->mm, vma) {
+		if (!(vma->vm_flags & VM_SHARED) || !vma->vm_file ||
+		    !rfd_capturable(vma->vm_file))
+			continue;
+		if (w->nev == w->nslots) {
+			w->lost++;
+			continue;
+		}
+		s = &w->slots[w->nev++];
+		s->file = get_file(vma->vm_file);
+		s->fd = -1;
+		s->type = REMOTEFD_EVENT_MAP;
+		s->start = vma->vm_start;
+		s->end = vma->vm_end;
+		w->count++;
+	}
+	mmap_read_unlock(w->mm);
+}
+
+static void rfd_deliver(struct work_struct *work)
+{
+	struct llist_node *fired = llist_reverse_order(llist_del_all(&rfd_fired));
+	struct rfd_watcher *wr;
+	struct rfd_watch *w, *tmp;
+
+	llist_for_each_entry_safe(w, tmp, fired, fnode) {
+		spin_lock(&rfd_lock);
+		hash_del_rcu(&w->hnode);
+		spin_unlock(&rfd_lock);
+
+		if (w->mm_users) {
+			if (w->result == REMOTEFD_EVENT_EXIT)
+				rfd_take_maps(w);
+			mmput(w->mm);
+			w->mm_users = false;
+		}
+
+		wr = w->watcher;
+		spin_lock(&wr->lock);
+		list_add_tail(&w->qnode, &wr->queue);
+		spin_unlock(&wr->lock);
+		wake_up_interruptible_poll(&wr->wait, EPOLLIN | EPOLLRDNORM);
+	}
 }
 
 /* ---- watches (process context) ------------------------------------------- */
 
+/* Charges a watch to the caller's real uid; ENOSPC over the limit. */
+static int rfd_user_charge(struct rfd_watch *w)
+{
+	struct rfd_user *u, *fresh;
+	kuid_t uid = current_uid();
+	int ret = 0;
+
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+	if (!fresh)
+		return -ENOMEM;
+	spin_lock(&rfd_lock);
+	hash_for_each_possible(rfd_users, u, node, __kuid_val(uid))
+		if (uid_eq(u->uid, uid))
+			break;
+	if (!u) {
+		u = fresh;
+		fresh = NULL;
+		u->uid = uid;
+		hash_add(rfd_users, &u->node, __kuid_val(uid));
+	}
+	if (u->nwatches >= READ_ONCE(max_watches_per_user)) {
+		ret = -ENOSPC;
+		if (!u->nwatches) {
+			hash_del(&u->node);
+			fresh = u;
+		}
+	} else {
+		u->nwatches++;
+		w->user = u;
+	}
+	spin_unlock(&rfd_lock);
+	kfree(fresh);
+	return ret;
+}
+
+static void rfd_user_uncharge(struct rfd_user *u)
+{
+	spin_lock(&rfd_lock);
+	if (--u->nwatches)
+		u = NULL;
+	else
+		hash_del(&u->node);
+	spin_unlock(&rfd_lock);
+	kfree(u);
+}
+
+/* A watch nobody can reach any more: unhashed, not on the fired list. */
 static void rfd_watch_free(struct rfd_watch *w)
 {
+	u32 i;
+
+	for (i = 0; i < w->nslots; i++)
+		if (w->slots[i].file)
+			fput(w->slots[i].file);
+	if (w->user)
+		rfd_user_uncharge(w->user);
 	if (w->tgid)
 		put_pid(w->tgid);
 	if (w->cred)
 		put_cred(w->cred);
+	if (w->mm_users)
+		mmput(w->mm);
 	if (w->mm)
 		mmdrop(w->mm);
-	kfree(w->final);
-	kfree(w);
+	/* The hook may still be walking past it in the hash bucket. */
+	kvfree_rcu(w, rcu);
 }
 
-/* Returns true if @w was still armed: no hook can reach it afterwards. */
+/* Claims an armed watch back from the hook; true if it was still armed. */
 static bool rfd_watch_disarm(struct rfd_watch *w)
 {
-	bool was;
-
-	spin_lock(&rfd_watch_lock);
-	was = w->armed;
-	if (was) {
-		hash_del(&w->hnode);
-		w->armed = false;
-		atomic_dec(&rfd_narmed);
-	}
-	spin_unlock(&rfd_watch_lock);
-	return was;
+	if (atomic_cmpxchg(&w->state, RFD_ARMED, RFD_DISARMED) != RFD_ARMED)
+		return false;
+	atomic_dec(&rfd_narmed);
+	spin_lock(&rfd_lock);
+	hash_del_rcu(&w->hnode);
+	spin_unlock(&rfd_lock);
+	return true;
 }
 
-/* Frees the watches that fired (their events are queued).  Under mutex. */
-static void rfd_prune(struct rfd_watcher *wr)
+/* Armed watches of @tgid, all watchers.  Under rfd_lock. */
+static unsigned int rfd_target_watches(struct pid *tgid)
 {
-	struct rfd_watch *w, *tmp;
-	bool armed;
+	struct rfd_watch *o;
+	unsigned int n = 0;
 
-	list_for_each_entry_safe(w, tmp, &wr->watches, wnode) {
-		spin_lock(&rfd_watch_lock);
-		armed = w->armed;
-		spin_unlock(&rfd_watch_lock);
-		if (armed)
-			continue;
-		list_del(&w->wnode);
-		wr->nwatches--;
-		rfd_watch_free(w);
-	}
+	hash_for_each_possible(rfd_watch_hash, o, hnode, (unsigned long)tgid)
+		if (o->tgid == tgid && atomic_read(&o->state) == RFD_ARMED)
+			n++;
+	return n;
 }
 
-static int rfd_cmp_s32(const void *a, const void *b)
+/*
+ * Hashes @w for @task unless it is refused: ESRCH (the group is already
+ * dying), ENOSPC (per-target limit), EEXIST (this watcher has one).  Called
+ * under task_lock once the permission check stands.
+ */
+static int rfd_publish(struct rfd_watch *w, struct task_struct *task)
 {
-	s32 x = *(const s32 *)a, y = *(const s32 *)b;
+	struct rfd_watch *o;
 
-	return x < y ? -1 : x > y;
+	spin_lock(&rfd_lock);
+	hash_for_each_possible(rfd_watch_hash, o, hnode, (unsigned long)w->tgid) {
+		if (o->tgid == w->tgid && o->watcher == w->watcher &&
+		    atomic_read(&o->state) == RFD_ARMED) {
+			spin_unlock(&rfd_lock);
+			return -EEXIST;
+		}
+	}
+	if (rfd_target_watches(w->tgid) >= RFD_MAX_PER_TARGET) {
+		spin_unlock(&rfd_lock);
+		return -ENOSPC;
+	}
+	atomic_set(&w->state, RFD_ARMED);
+	hash_add_rcu(rfd_watch_hash, &w->hnode, (unsigned long)w->tgid);
+	atomic_inc(&rfd_narmed);
+	spin_unlock(&rfd_lock);
+
+	/* Pairs with the fully ordered signal->live decrement in do_exit(). */
+	smp_mb();
+	if (!atomic_read(&task->signal->live) && rfd_watch_disarm(w))
+		return -ESRCH;	/* its last thread may be past the hook */
+	return 0;		/* armed, or already fired: it will report */
 }
-
 
 /*
  * One attempt: the GETFD permission check, then, under exec_update_lock and
- * task_lock, record what was checked and hash the watch.  -EAGAIN when the
- * target exec'd or changed credentials in between.
+ * task_lock, record what was checked and publish the watch.  -EAGAIN when
+ * the target exec'd or changed credentials in between.
  */
 static int rfd_arm_once(struct task_struct *task, struct rfd_watch *w)
 {
 	const struct cred *cred;
 	struct mm_struct *mm;
-	struct rfd_watch *o;
 	struct file *mem;
+	bool privileged, maps;
 	int ret;
 
 	cred = get_task_cred(task);
@@ -380,7 +553,17 @@ static int rfd_arm_once(struct task_struct *task, struct rfd_watch *w)
 		goto out_cred;
 	}
 	mm = mem->private_data;		/* the checked mm, pinned by mem */
+	/* ptrace_may_access()'s exemption from dumpability: the caller's. */
+	privileged = ns_capable_noaudit(remotefd_task_user_ns(task, mm),
+					 CAP_SYS_PTRACE);
 	ret = 0;
+	/* MAPS: the address space must outlive exit_mm(). */
+	maps = w->nslots > w->nfdslots;
+	if (maps && !mmget_not_zero(mm)) {
+		ret = -ESRCH;
+		goto out_unlock;
+	}
+	w->mm_users = maps;
 
 	task_lock(task);
 	if (!task->mm) {
@@ -390,33 +573,102 @@ static int rfd_arm_once(struct task_struct *task, struct rfd_watch *w)
 		ret = -EAGAIN;		/* exec'd or new creds meanwhile */
 	} else {
 		w->exec_id = task->self_exec_id;
-		w->dumpable = get_dumpable(mm) == SUID_DUMP_USER;
-		spin_lock(&rfd_watch_lock);
-		hash_for_each_possible(rfd_watch_hash, o, hnode,
-				       (unsigned long)w->tgid) {
-			if (o->tgid == w->tgid && o->watcher == w->watcher) {
-				ret = -EEXIST;
-				break;
-			}
-		}
-		if (!ret) {
-			w->cred = cred;
+		w->need_dumpable = !privileged || remotefd_dumpable(task, mm);
+		w->cred = cred;
+		w->mm = mm;
+		ret = rfd_publish(w, task);
+		if (ret) {
+			w->cred = NULL;
+			w->mm = NULL;
+		} else {
 			cred = NULL;
 			mmgrab(mm);
-			w->mm = mm;
-			w->armed = true;
-			hash_add(rfd_watch_hash, &w->hnode,
-				 (unsigned long)w->tgid);
-			atomic_inc(&rfd_narmed);
 		}
-		spin_unlock(&rfd_watch_lock);
 	}
 	task_unlock(task);
+	if (ret && maps) {
+		w->mm_users = false;
+		mmput(mm);		/* not the last: the mem file's mm */
+	}
+out_unlock:
 	remotefd_check_unlock(task, mem);
 out_cred:
 	if (cred)
 		put_cred(cred);
 	return ret;
+}
+
+static int rfd_cmp_slot(const void *a, const void *b)
+{
+	s32 x = ((const struct rfd_slot *)a)->fd;
+	s32 y = ((const struct rfd_slot *)b)->fd;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Copies, sorts and checks the armed fd numbers into the slots. */
+static int rfd_read_fds(struct rfd_watch *w, u64 ufds)
+{
+	s32 __user *p = u64_to_user_ptr(ufds);
+	u32 i;
+
+	for (i = 0; i < w->nfdslots; i++)
+		if (get_user(w->slots[i].fd, p + i))
+			return -EFAULT;
+	sort(w->slots, w->nfdslots, sizeof(w->slots[0]), rfd_cmp_slot, NULL);
+	for (i = 0; i < w->nfdslots; i++) {
+		if (w->slots[i].fd < 0)
+			return -EBADF;
+		if (i && w->slots[i].fd == w->slots[i - 1].fd)
+			return -EINVAL;	/* duplicate */
+	}
+	return 0;
+}
+
+static struct rfd_watch *rfd_watch_alloc(struct rfd_watcher *wr,
+					 const struct remotefd_watch *req)
+{
+	bool all = req->flags & REMOTEFD_WATCH_ALL_FDS;
+	bool maps = req->flags & REMOTEFD_WATCH_MAPS;
+	u32 nfdslots = all ? REMOTEFD_WATCH_MAX_FDS : req->nfds;
+	u32 nslots = nfdslots + (maps ? REMOTEFD_WATCH_MAX_FDS : 0);
+	struct rfd_watch *w;
+	int ret;
+
+	w = kvzalloc(struct_size(w, slots, nslots), GFP_KERNEL_ACCOUNT);
+	if (!w)
+		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&w->wnode);
+	INIT_LIST_HEAD(&w->qnode);
+	atomic_set(&w->state, RFD_DISARMED);
+	w->watcher = wr;
+	w->all_fds = all;
+	w->nfdslots = nfdslots;
+	w->nslots = nslots;
+	if (!all) {
+		ret = rfd_read_fds(w, req->fds);
+		if (ret) {
+			kvfree(w);
+			return ERR_PTR(ret);
+		}
+	}
+	return w;
+}
+
+static long rfd_check_watch_req(const struct remotefd_watch *req)
+{
+	if (req->flags & ~(REMOTEFD_TARGET_PIDFD | REMOTEFD_WATCH_ALL_FDS |
+			   REMOTEFD_WATCH_MAPS))
+		return -EINVAL;
+	if (req->reserved0 || req->reserved[0] || req->reserved[1])
+		return -EINVAL;
+	if (req->flags & REMOTEFD_WATCH_ALL_FDS)
+		return req->nfds || req->fds ? -EINVAL : 0;
+	if (!req->nfds)	/* MAPS alone: nothing else, else nothing at all */
+		return req->flags & REMOTEFD_WATCH_MAPS && !req->fds ? 0 : -EINVAL;
+	if (req->nfds > REMOTEFD_WATCH_MAX_FDS)
+		return -E2BIG;
+	return 0;
 }
 
 static long rfd_ioctl_watch(struct rfd_watcher *wr,
@@ -426,7 +678,6 @@ static long rfd_ioctl_watch(struct rfd_watcher *wr,
 	struct task_struct *task;
 	struct rfd_watch *w;
 	struct pid *pid;
-	u32 nfds, i;
 	long ret;
 	int tries;
 
@@ -434,54 +685,13 @@ static long rfd_ioctl_watch(struct rfd_watcher *wr,
 		return -EOPNOTSUPP;
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	if (req.flags & ~(REMOTEFD_TARGET_PIDFD | REMOTEFD_WATCH_ALL_FDS))
-		return -EINVAL;
-	if (req.reserved0 || req.reserved[0] || req.reserved[1])
-		return -EINVAL;
-	if (req.flags & REMOTEFD_WATCH_ALL_FDS) {
-		if (req.nfds || req.fds)
-			return -EINVAL;
-	} else {
-		if (!req.nfds)
-			return -EINVAL;
-		if (req.nfds > REMOTEFD_WATCH_MAX_FDS)
-			return -E2BIG;
-	}
-	nfds = req.nfds;
+	ret = rfd_check_watch_req(&req);
+	if (ret)
+		return ret;
 
-	w = kzalloc(struct_size(w, fds, nfds), GFP_KERNEL_ACCOUNT);
-	if (!w)
-		return -ENOMEM;
-	INIT_LIST_HEAD(&w->wnode);
-	w->watcher = wr;
-	w->nfds = nfds;
-	w->all_fds = req.flags & REMOTEFD_WATCH_ALL_FDS;
-	w->final = kzalloc(sizeof(*w->final), GFP_KERNEL_ACCOUNT);
-	if (!w->final) {
-		ret = -ENOMEM;
-		goto out_free;
-	}
-	w->final->final = true;
-	w->final->fd = -1;
-
-	if (nfds) {
-		if (copy_from_user(w->fds, u64_to_user_ptr(req.fds),
-				   array_size(nfds, sizeof(s32)))) {
-			ret = -EFAULT;
-			goto out_free;
-		}
-		sort(w->fds, nfds, sizeof(s32), rfd_cmp_s32, NULL);
-		for (i = 0; i < nfds; i++) {
-			if (w->fds[i] < 0) {
-				ret = -EBADF;
-				goto out_free;
-			}
-			if (i && w->fds[i] == w->fds[i - 1]) {
-				ret = -EINVAL;	/* duplicate */
-				goto out_free;
-			}
-		}
-	}
+	w = rfd_watch_alloc(wr, &req);
+	if (IS_ERR(w))
+		return PTR_ERR(w);
 
 	pid = remotefd_target_pid(req.target, req.flags);
 	if (IS_ERR(pid)) {
@@ -500,10 +710,12 @@ static long rfd_ioctl_watch(struct rfd_watcher *wr,
 	}
 	w->tgid = get_pid(task_tgid(task));
 	w->nr = task_tgid_vnr(task);
-	w->final->pid = w->nr;
+
+	ret = rfd_user_charge(w);
+	if (ret)
+		goto out_task;
 
 	mutex_lock(&wr->mutex);
-	rfd_prune(wr);
 	if (wr->nwatches >= RFD_MAX_WATCHES) {
 		ret = -ENOSPC;
 	} else {
@@ -553,7 +765,6 @@ static long rfd_ioctl_unwatch(struct rfd_watcher *wr,
 	}
 
 	mutex_lock(&wr->mutex);
-	rfd_prune(wr);
 	list_for_each_entry(w, &wr->watches, wnode) {
 		if (pid ? w->tgid != pid : w->nr != req.target)
 			continue;
@@ -562,8 +773,9 @@ static long rfd_ioctl_unwatch(struct rfd_watcher *wr,
 			wr->nwatches--;
 			rfd_watch_free(w);
 			ret = 0;
+			break;
 		}
-		break;
+		/* fired: it stays until its final event is collected */
 	}
 	mutex_unlock(&wr->mutex);
 	if (pid)
@@ -571,72 +783,103 @@ static long rfd_ioctl_unwatch(struct rfd_watcher *wr,
 	return ret;
 }
 
-static void rfd_requeue(struct rfd_watcher *wr, struct rfd_event *ev)
+/* The event at the head of the queue, into @c; its file, if any. */
+static struct rfd_watch *rfd_peek(struct rfd_watcher *wr,
+				  struct remotefd_capture *c,
+				  struct file **filep)
 {
+	struct rfd_watch *w;
+	struct rfd_slot *s;
+
 	spin_lock(&wr->lock);
-	list_add(&ev->node, &wr->queue);
-	if (!ev->final)
-		wr->nqueued++;
+	w = list_first_entry_or_null(&wr->queue, struct rfd_watch, qnode);
 	spin_unlock(&wr->lock);
+	if (!w)
+		return NULL;
+
+	c->pid = w->nr;
+	c->newfd = -1;
+	c->count = 0;
+	c->lost = 0;
+	c->map_start = 0;
+	c->map_end = 0;
+	*filep = NULL;
+	if (w->next < w->nev) {
+		s = &w->slots[w->next];
+		c->fd = s->fd;
+		c->event = s->type;
+		c->map_start = s->start;
+		c->map_end = s->end;
+		*filep = s->file;
+	} else {
+		c->fd = -1;
+		c->event = w->result;
+		c->count = w->count;
+		c->lost = w->lost;
+	}
+	return w;
 }
 
-static void rfd_event_free(struct rfd_event *ev)
+/* The head event was delivered (or refused for good): drop it. */
+static void rfd_consume(struct rfd_watcher *wr, struct rfd_watch *w)
 {
-	if (ev->file)
-		fput(ev->file);
-	kfree(ev);
+	struct rfd_slot *s;
+
+	if (w->next < w->nev) {
+		s = &w->slots[w->next++];
+		if (s->file) {
+			fput(s->file);
+			s->file = NULL;
+		}
+		return;
+	}
+	/* The final event: the watch is done. */
+	spin_lock(&wr->lock);
+	list_del(&w->qnode);
+	spin_unlock(&wr->lock);
+	list_del(&w->wnode);
+	wr->nwatches--;
+	rfd_watch_free(w);
 }
 
 static long rfd_ioctl_collect(struct rfd_watcher *wr,
 			      struct remotefd_capture __user *uarg)
 {
 	struct remotefd_capture c;
-	struct rfd_event *ev;
-	int ret;
+	struct rfd_watch *w;
+	struct file *file;
+	long ret = 0;
 
 	if (copy_from_user(&c, uarg, sizeof(c)))
 		return -EFAULT;
 	if (c.fd_flags & ~O_CLOEXEC)
 		return -EINVAL;
-	if (c.reserved0 || c.reserved[0] || c.reserved[1])
+	if (c.reserved0 || c.map_start || c.map_end)
 		return -EINVAL;
 
-	spin_lock(&wr->lock);
-	ev = list_first_entry_or_null(&wr->queue, struct rfd_event, node);
-	if (ev) {
-		list_del(&ev->node);
-		if (!ev->final)
-			wr->nqueued--;
+	mutex_lock(&wr->mutex);
+	w = rfd_peek(wr, &c, &file);
+	if (!w) {
+		ret = -EAGAIN;
+		goto out;
 	}
-	spin_unlock(&wr->lock);
-	if (!ev)
-		return -EAGAIN;
-
-	c.pid = ev->pid;
-	c.fd = ev->fd;
-	c.newfd = -1;
-	c.event = ev->type;
-	c.count = ev->count;
-	c.lost = ev->lost;
 	/* Everything but newfd first: also checks that the struct is writable. */
 	if (copy_to_user(uarg, &c, sizeof(c))) {
-		rfd_requeue(wr, ev);
-		return -EFAULT;
+		ret = -EFAULT;		/* nothing consumed */
+		goto out;
 	}
-	if (ev->file) {
-		ret = remotefd_install(ev->file, &uarg->newfd, c.fd_flags);
-		if (ret < 0) {
-			/* Out of fds: keep the event for a later collect. */
-			if (ret == -EMFILE || ret == -ENFILE || ret == -ENOMEM) {
-				rfd_requeue(wr, ev);
-				return ret;
-			}
-			rfd_event_free(ev);	/* refused (LSM), or EFAULT */
-			return ret;
-		}
+	if (file) {
+		ret = remotefd_install(file, &uarg->newfd, c.fd_flags);
+		if (ret == -EMFILE || ret == -ENFILE || ret == -ENOMEM ||
+		    ret == -EFAULT)
+			goto out;	/* no fd installed; keep the event */
 	}
-	rfd_event_free(ev);
-	return 0;
+	/* Installed, or refused for good (an LSM): the event is done. */
+	rfd_consume(wr, w);
+	ret = ret < 0 ? ret : 0;
+out:
+	mutex_unlock(&wr->mutex);
+	return ret;
 }
 
 long remotefd_capture_ioctl(struct file *file, unsigned int cmd,
@@ -675,11 +918,11 @@ int remotefd_capture_open(struct inode *inode, struct file *file)
 	wr = kzalloc(sizeof(*wr), GFP_KERNEL_ACCOUNT);
 	if (!wr)
 		return -ENOMEM;
+	mutex_init(&wr->mutex);
+	INIT_LIST_HEAD(&wr->watches);
 	spin_lock_init(&wr->lock);
 	INIT_LIST_HEAD(&wr->queue);
 	init_waitqueue_head(&wr->wait);
-	mutex_init(&wr->mutex);
-	INIT_LIST_HEAD(&wr->watches);
 	file->private_data = wr;
 	return 0;
 }
@@ -687,18 +930,19 @@ int remotefd_capture_open(struct inode *inode, struct file *file)
 int remotefd_capture_release(struct inode *inode, struct file *file)
 {
 	struct rfd_watcher *wr = file->private_data;
-	struct rfd_watch *w, *wtmp;
-	struct rfd_event *ev, *etmp;
+	struct rfd_watch *w, *tmp;
 
-	/* Once every watch is unhashed, no exit hook can reach wr. */
-	list_for_each_entry_safe(w, wtmp, &wr->watches, wnode) {
-		rfd_watch_disarm(w);
+	if (!list_empty(&wr->watches)) {
+		list_for_each_entry(w, &wr->watches, wnode)
+			rfd_watch_disarm(w);
+		/* Hooks that claimed one have pushed it; deliver it too. */
+		synchronize_rcu();
+		flush_work(&rfd_deliver_work);
+	}
+	/* Every watch is now unhashed, idle, and queued if it fired. */
+	list_for_each_entry_safe(w, tmp, &wr->watches, wnode) {
 		list_del(&w->wnode);
 		rfd_watch_free(w);
-	}
-	list_for_each_entry_safe(ev, etmp, &wr->queue, node) {
-		list_del(&ev->node);
-		rfd_event_free(ev);
 	}
 	mutex_destroy(&wr->mutex);
 	kfree(wr);
@@ -725,14 +969,15 @@ int remotefd_capture_init(void)
 	BUILD_BUG_ON(sizeof(struct remotefd_watch) != 40);
 	BUILD_BUG_ON(offsetof(struct remotefd_watch, fds) != 16);
 	BUILD_BUG_ON(sizeof(struct remotefd_capture) != 48);
-	BUILD_BUG_ON(offsetof(struct remotefd_capture, reserved) != 32);
+	BUILD_BUG_ON(offsetof(struct remotefd_capture, map_start) != 32);
 
 	for_each_kernel_tracepoint(rfd_find_tp, &tp);
 	if (!tp) {
 		pr_warn("no sched_process_exit tracepoint: capture on exit unavailable\n");
 		return -ENOENT;
 	}
-	ret = tracepoint_probe_register(tp, (void *)rfd_exit_probe, NULL);
+	/* The probe has the tracepoint's exact prototype (kCFI). */
+	ret = tracepoint_probe_register(tp, rfd_exit_probe, NULL);
 	if (ret) {
 		pr_warn("cannot attach to sched_process_exit (%d): capture on exit unavailable\n",
 			ret);
@@ -747,8 +992,9 @@ void remotefd_capture_exit(void)
 {
 	if (!rfd_exit_tp)
 		return;
-	tracepoint_probe_unregister(rfd_exit_tp, (void *)rfd_exit_probe, NULL);
+	tracepoint_probe_unregister(rfd_exit_tp, rfd_exit_probe, NULL);
 	tracepoint_synchronize_unregister();
+	flush_work(&rfd_deliver_work);
 	WARN_ON(atomic_read(&rfd_narmed));
 	rfd_exit_tp = NULL;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * remotefd: declarations shared by the module's files (remotefd_main.c, the
- * device and the adoption path; capture.c, capture on exit).
+ * device and the adoption path; capture.c, capture on exit; handle.c,
+ * target handles; mapping.c, the file behind a mapping).
  */
 #ifndef _REMOTEFD_INTERNAL_H
 #define _REMOTEFD_INTERNAL_H
@@ -11,6 +12,7 @@
 #include <linux/poll.h>
 #include <linux/types.h>
 
+struct files_struct;
 struct pid;
 struct task_struct;
 
@@ -21,6 +23,22 @@ void remotefd_check_unlock(struct task_struct *task, struct file *mem);
 struct pid *remotefd_pidfd_pid(int pidfd);
 struct pid *remotefd_target_pid(s32 target, u32 flags);
 int remotefd_install(struct file *file, int __user *ufd, unsigned int o_flags);
+struct file *remotefd_fget_files(struct files_struct *files, unsigned int fd);
+
+/* handle.c */
+struct remotefd_attach;
+long remotefd_ioctl_attach(struct remotefd_attach __user *uarg);
+
+/* mapping.c */
+struct mm_struct;
+struct remotefd_getmap;
+int remotefd_map_file(struct mm_struct *mm, struct remotefd_getmap *req,
+		      struct file **filep);
+int remotefd_check_getmap(const struct remotefd_getmap *req);
+long remotefd_getmap_finish(struct remotefd_getmap __user *uarg,
+			    struct remotefd_getmap *req, struct file *file,
+			    int ret);
+long remotefd_ioctl_getmap(struct remotefd_getmap __user *uarg);
 
 /* capture.c */
 int remotefd_capture_init(void);

@@ -5,6 +5,10 @@
  *
  * Interfaces
  *   /dev/remotefd   REMOTEFD_IOC_INFO, REMOTEFD_IOC_GETFD (see the uapi header);
+ *                   REMOTEFD_IOC_ATTACH: a target handle, checked once, for
+ *                   fast, batch adoption and inventory (handle.c);
+ *                   REMOTEFD_IOC_GETMAP: the file behind a mapping
+ *                   (mapping.c);
  *                   REMOTEFD_IOC_WATCH/UNWATCH/COLLECT and poll(): capture
  *                   on exit, in capture.c (its header comment: permission
  *                   at arm and exit time, exit rule, locking)
@@ -56,10 +60,11 @@
  * Lookup
  *   get_pid_task -> /proc/<pid>/mem check (no locks held) ->
  *   down_read_killable(exec_update_lock) -> task_lock -> mm comparison ->
- *   iterate_fd(task->files) whose callback takes get_file() on a match
- *   (under files->file_lock, no sleeping) -> task_unlock -> up_read ->
- *   receive_fd() with no lock held (runs security_file_receive) -> fput.
- *   Only exported symbols; no copy of the RCU fd-table internals.
+ *   files_lookup_fd_locked() under files->file_lock (a direct O(1) lookup,
+ *   whatever the size of the table) and get_file() -> task_unlock ->
+ *   up_read -> receive_fd() with no lock held (runs security_file_receive)
+ *   -> fput.  Exported symbols and header inlines only; no copy of the RCU
+ *   fd-table internals.
  *
  *   Opt-in (kprobe_lookup=1): the original module's technique, resolving the
  *   unexported fget_task() with a temporary kprobe.  Refused on CPUs that
@@ -104,9 +109,13 @@
 
 #define REMOTEFD_RETRIES	3
 
-static bool legacy_proc = true;
+/*
+ * Off by default: /proc/remotefd shows in every procfs instance, containers
+ * included, where device-cgroup rules do not reach it (kmod/README.md).
+ */
+static bool legacy_proc;
 module_param(legacy_proc, bool, 0444);
-MODULE_PARM_DESC(legacy_proc, "Register /proc/remotefd, the original module's ABI (default: 1)");
+MODULE_PARM_DESC(legacy_proc, "Register /proc/remotefd, the original module's ABI, in every procfs instance (default: 0)");
 
 static bool kprobe_lookup;
 module_param(kprobe_lookup, bool, 0444);
@@ -174,19 +183,21 @@ static struct file *remotefd_open_mem(struct task_struct *task)
 	return mem;
 }
 
-struct remotefd_match {
-	unsigned int fd;
-	struct file *file;
-};
-
-/* iterate_fd() callback, under files->file_lock: must not sleep. */
-static int remotefd_match_fd(const void *p, struct file *file, unsigned int n)
+/*
+ * fd @fd of @files, referenced; NULL if not open.  A direct lookup under
+ * files->file_lock: O(1) whatever the size of the table (iterate_fd() would
+ * scan from @fd to the next open fd, up to max_fds).
+ */
+struct file *remotefd_fget_files(struct files_struct *files, unsigned int fd)
 {
-	struct remotefd_match *m = (struct remotefd_match *)p;
+	struct file *file;
 
-	if (n == m->fd)
-		m->file = get_file(file);
-	return 1;	/* first open fd >= m->fd: stop either way */
+	spin_lock(&files->file_lock);
+	file = remotefd_files_lookup_locked(files, fd);
+	if (file)
+		get_file(file);
+	spin_unlock(&files->file_lock);
+	return file;
 }
 
 /*
@@ -232,8 +243,8 @@ void remotefd_check_unlock(struct task_struct *task, struct file *mem)
 static int remotefd_lookup_once(struct task_struct *task, unsigned int fd,
 				struct file **filep)
 {
-	struct remotefd_match m = { .fd = fd };
 	struct mm_struct *checked_mm;
+	struct file *file = NULL;
 	struct file *mem;
 	bool mm_ok;
 	int ret = 0;
@@ -250,35 +261,55 @@ static int remotefd_lookup_once(struct task_struct *task, unsigned int fd,
 	else if (!mm_ok)
 		ret = -EAGAIN;		/* exec'd meanwhile */
 	else if (!remotefd_fget_task && task->files)
-		iterate_fd(task->files, fd, remotefd_match_fd, &m);
+		file = remotefd_fget_files(task->files, fd);
 	task_unlock(task);
 
 	/* kprobe mode: fget_task() takes task_lock itself. */
 	if (mm_ok && remotefd_fget_task)
-		m.file = remotefd_fget_task(task, fd);
+		file = remotefd_fget_task(task, fd);
 
 	remotefd_check_unlock(task, mem);
 
-	if (!ret && !m.file)
+	if (!ret && !file)
 		ret = -EBADF;
 	if (!ret)
-		*filep = m.file;
+		*filep = file;
 	return ret;
 }
 
+/*
+ * Installs a new reference to @file in the caller's table and returns its
+ * number, also stored at @ufd when given.  On any error no fd is left
+ * installed: the caller never holds an fd it cannot name.
+ */
 int remotefd_install(struct file *file, int __user *ufd, unsigned int o_flags)
 {
 #if REMOTEFD_RECEIVE_FD_UFD
+	/* v6.8+: stores the number before installing the fd. */
 	return receive_fd(file, ufd, o_flags);
-#else
+#elif REMOTEFD_HAVE_RECEIVE_FD
 	int fd = receive_fd(file, o_flags);
 
-	/*
-	 * v6.1 exports no receive_fd variant that stores the number before
-	 * installing it; the caller pre-checked that ufd is writable.
-	 */
-	if (fd >= 0 && ufd && put_user(fd, ufd))
+	/* Installed first (no exported variant stores it first): take it back. */
+	if (fd >= 0 && ufd && put_user(fd, ufd)) {
+		close_fd(fd);
 		return -EFAULT;
+	}
+	return fd;
+#else
+	/*
+	 * v5.10 exports no receive_fd(): security_file_receive() is not run
+	 * (REMOTEFD_FEAT_NO_RECEIVE_HOOK says so).
+	 */
+	int fd = get_unused_fd_flags(o_flags);
+
+	if (fd < 0)
+		return fd;
+	if (ufd && put_user(fd, ufd)) {
+		put_unused_fd(fd);
+		return -EFAULT;
+	}
+	fd_install(fd, get_file(file));
 	return fd;
 #endif
 }
@@ -393,13 +424,16 @@ static long remotefd_ioctl_info(struct remotefd_info __user *uarg)
 
 	memset(&info, 0, sizeof(info));
 	info.abi_version = REMOTEFD_ABI_VERSION;
-	info.features = REMOTEFD_FEAT_PIDFD;
+	info.features = REMOTEFD_FEAT_PIDFD | REMOTEFD_FEAT_HANDLE |
+			 REMOTEFD_FEAT_GETMAP;
 	if (remotefd_legacy_registered)
 		info.features |= REMOTEFD_FEAT_LEGACY_PROC;
 	if (remotefd_fget_task)
 		info.features |= REMOTEFD_FEAT_KPROBE_LOOKUP;
 	if (remotefd_capture_available())
 		info.features |= REMOTEFD_FEAT_WATCH;
+	if (!REMOTEFD_HAVE_RECEIVE_FD)
+		info.features |= REMOTEFD_FEAT_NO_RECEIVE_HOOK;
 	if (copy_to_user(uarg, &info, sizeof(info)))
 		return -EFAULT;
 	return 0;
@@ -415,6 +449,10 @@ static long remotefd_ioctl(struct file *file, unsigned int cmd,
 		return remotefd_ioctl_info(uarg);
 	case REMOTEFD_IOC_GETFD:
 		return remotefd_ioctl_getfd(uarg);
+	case REMOTEFD_IOC_ATTACH:
+		return remotefd_ioctl_attach(uarg);
+	case REMOTEFD_IOC_GETMAP:
+		return remotefd_ioctl_getmap(uarg);
 	case REMOTEFD_IOC_WATCH:
 	case REMOTEFD_IOC_UNWATCH:
 	case REMOTEFD_IOC_COLLECT:
@@ -579,6 +617,12 @@ static int __init remotefd_init(void)
 	BUILD_BUG_ON(sizeof(struct remotefd_info) != 32);
 	BUILD_BUG_ON(offsetof(struct remotefd_info, reserved) != 8);
 	BUILD_BUG_ON(sizeof(struct remotefd_legacy_args) != 12);
+	BUILD_BUG_ON(sizeof(struct remotefd_attach) != 32);
+	BUILD_BUG_ON(sizeof(struct remotefd_handle_getfd) != 16);
+	BUILD_BUG_ON(sizeof(struct remotefd_batch) != 32);
+	BUILD_BUG_ON(sizeof(struct remotefd_inventory) != 40);
+	BUILD_BUG_ON(sizeof(struct remotefd_fd_record) != 392);
+	BUILD_BUG_ON(sizeof(struct remotefd_getmap) != 72);
 
 	ret = remotefd_mount_proc();
 	if (ret) {
@@ -595,20 +639,21 @@ static int __init remotefd_init(void)
 	/* Optional: without it, REMOTEFD_FEAT_WATCH is not reported. */
 	remotefd_capture_init();
 
+	if (legacy_proc) {
+		if (!proc_create("remotefd", remotefd_legacy_mode, NULL, &remotefd_legacy_ops)) {
+			pr_err("cannot create /proc/remotefd\n");
+			ret = -EEXIST;
+			goto err_capture;
+		}
+		remotefd_legacy_registered = true;
+	}
+
+	/* Last: once /dev/remotefd exists it can be opened, so nothing may fail. */
 	ret = misc_register(&remotefd_misc);
 	if (ret) {
 		pr_err("cannot register /dev/%s (%d)\n",
 		       REMOTEFD_DEVICE_NAME, ret);
-		goto err_capture;
-	}
-
-	if (legacy_proc) {
-		if (!proc_create("remotefd", remotefd_legacy_mode, NULL, &remotefd_legacy_ops)) {
-			pr_err("cannot create /proc/remotefd\n");
-			ret = -ENOMEM;
-			goto err_misc;
-		}
-		remotefd_legacy_registered = true;
+		goto err_legacy;
 	}
 
 	pr_info("loaded: /dev/%s abi %d%s%s\n", REMOTEFD_DEVICE_NAME,
@@ -617,8 +662,10 @@ static int __init remotefd_init(void)
 		remotefd_fget_task ? ", kprobe lookup" : "");
 	return 0;
 
-err_misc:
-	misc_deregister(&remotefd_misc);
+err_legacy:
+	if (remotefd_legacy_registered)
+		remove_proc_entry("remotefd", NULL);
+	remotefd_legacy_registered = false;
 err_capture:
 	remotefd_capture_exit();
 err_proc:
@@ -632,9 +679,9 @@ static void __exit remotefd_exit(void)
 	 * Waits for ioctls in flight on /proc/remotefd; later ones on files
 	 * still open fail (ENOTTY) without entering the module.
 	 */
+	misc_deregister(&remotefd_misc);
 	if (remotefd_legacy_registered)
 		remove_proc_entry("remotefd", NULL);
-	misc_deregister(&remotefd_misc);
 	remotefd_capture_exit();
 	remotefd_unmount_proc();
 }

@@ -649,9 +649,9 @@ static void test_malformed(void)
 	r = collect(dev, &c, O_NONBLOCK);
 	check(r == -EINVAL, "%s: collect fd_flags O_NONBLOCK: %s", T, res_name(r));
 	memset(&c, 0, sizeof(c));
-	c.reserved[0] = 1;
+	c.map_start = 1;
 	r = ioctl(dev, REMOTEFD_IOC_COLLECT, &c) < 0 ? -errno : 0;
-	check(r == -EINVAL, "%s: collect reserved != 0: %s", T, res_name(r));
+	check(r == -EINVAL, "%s: collect map_start != 0 (an input must be zero): %s", T, res_name(r));
 	r = ioctl(dev, REMOTEFD_IOC_COLLECT, (void *)8) < 0 ? -errno : 0;
 	check(r == -EFAULT, "%s: collect bad pointer: %s", T, res_name(r));
 

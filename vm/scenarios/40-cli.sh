@@ -97,7 +97,7 @@ if rmmod remotefd; then
 	adopt --via kmod "$HOLD_PID" "$HOLD_MEMFD" > /dev/null 2>&1 &&
 		fail "cli-kmod-absent: --via kmod succeeded without the module" ||
 		pass "cli-kmod-absent: --via kmod fails without the module"
-	insmod /lib/modules/remotefd.ko || fail "cli: insmod again"
+	insmod /lib/modules/remotefd.ko legacy_proc=1 || fail "cli: insmod again"
 else
 	fail "cli-fallback: rmmod failed"
 fi

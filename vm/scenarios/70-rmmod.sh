@@ -1,13 +1,14 @@
 # rmmod after use; rmmod refused while /dev/remotefd is open; safe while
 # /proc/remotefd is open (procfs runs the entry down: later ioctls on the
-# stale fd fail, ENOTTY); legacy_proc=0.
+# stale fd fail, ENOTTY); legacy_proc=0, the default (/proc/remotefd
+# reaches into every procfs instance, containers included).
 . /tests/lib.sh
 hold_start --memfd || exit 1
 rfd-legacy-client "$HOLD_PID" "$HOLD_MEMFD" >/dev/null
 exec 3</dev/remotefd
 if rmmod remotefd 2>/tmp/rmmod.err; then
 	fail "rmmod while /dev/remotefd is open: succeeded"
-	insmod /lib/modules/remotefd.ko
+	insmod /lib/modules/remotefd.ko legacy_proc=1
 else
 	pass "rmmod while /dev/remotefd is open refused: $(cat /tmp/rmmod.err)"
 fi
@@ -34,6 +35,10 @@ else
 fi
 check "rmmod legacy_proc=0" rmmod remotefd
 check "insmod again (default parameters)" insmod /lib/modules/remotefd.ko
+check "default parameters: no /proc/remotefd" sh -c '! test -e /proc/remotefd'
+check "default parameters: legacy_proc reads N" grep -qx N /sys/module/remotefd/parameters/legacy_proc
+check "rmmod (defaults)" rmmod remotefd
+check "insmod legacy_proc=1" insmod /lib/modules/remotefd.ko legacy_proc=1
 check "/proc/remotefd back" test -e /proc/remotefd
 check "/dev/remotefd is 0666" sh -c 'ls -l /dev/remotefd | grep -q "^crw-rw-rw-"'
 hold_stop

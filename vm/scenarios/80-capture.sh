@@ -18,5 +18,5 @@ if [ "$after" -le $((base + 1024)) ]; then
 else
 	fail "capture: Shmem ${base} -> ${after} kB after rmmod"
 fi
-check "capture: insmod again (default parameters)" insmod /lib/modules/remotefd.ko
+check "capture: insmod again" insmod /lib/modules/remotefd.ko legacy_proc=1
 check "capture: no remotefd warning in dmesg" sh -c '! dmesg | grep -i "remotefd.*\(warn\|bug\)"'

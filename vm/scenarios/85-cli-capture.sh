@@ -65,4 +65,4 @@ if [ $rc -ne 0 ] && echo "$out" | grep -q 'cannot open /dev/remotefd: is the rem
 else
 	fail "cli-capture-nomodule: exit $rc: $out"
 fi
-insmod /lib/modules/remotefd.ko
+insmod /lib/modules/remotefd.ko legacy_proc=1

@@ -1,0 +1,674 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * remotefd target handles: REMOTEFD_IOC_ATTACH on /dev/remotefd, then
+ * REMOTEFD_HANDLE_IOC_GETFD / _GETFDS / _INVENTORY on the handle (see the
+ * uapi header for the ABI).
+ *
+ * Why
+ *   REMOTEFD_IOC_GETFD answers the permission question by opening
+ *   /proc/<pid>/mem as the caller (remotefd_main.c): a path walk, a file
+ *   open and close per fd, several times the cost of the adoption itself.
+ *   A handle asks it once and keeps what the answer depended on.
+ *
+ * What a handle keeps (all referenced, so no pointer can be reused)
+ *   - the process: the struct pid of its thread-group leader (pid reuse
+ *     gives another struct pid: the handle then finds no task, ESRCH);
+ *   - the mm that was checked (mmgrab): the process image;
+ *   - the target's real_cred and dumpability when checked;
+ *   - the caller's cred when checked, and when (jiffies).
+ *
+ * Each use (rfd_handle_lock)
+ *   Under exec_update_lock (read) and task_lock, the locks the lookup takes
+ *   anyway: task->mm must be the checked mm (an exec replaced it: ESTALE,
+ *   the handle names a process image, attach again), the target's real_cred
+ *   pointer and dumpability must be the recorded ones, the caller's cred
+ *   pointer the recorded one (creds are copy-on-write: any change of ids
+ *   makes a new cred), and the check less than RFD_HANDLE_TTL old.  If all
+ *   hold, the check's answer still stands: nothing it looked at changed.
+ *   Otherwise the full check runs again, as the current caller
+ *   (remotefd_check_lock: ptrace_may_access with every LSM hook); its
+ *   answer is the answer.  So a handle passed to another process over
+ *   SCM_RIGHTS, a caller or target that changed ids, or a target that
+ *   turned non-dumpable is checked afresh, never waved through; and
+ *   changes no pointer shows (Yama's ptrace_scope, PR_SET_PTRACER,
+ *   reparenting out of a Yama scope-1 ancestry, LSM policy) take effect
+ *   within RFD_HANDLE_TTL.  A full check that passes replaces the record
+ *   (it is keyed by the caller's cred pointer, so it only ever speaks for
+ *   the caller it was made for).
+ *
+ * Bounds
+ *   GETFDS takes at most REMOTEFD_BATCH_MAX files under one hold of
+ *   files->file_lock, O(1) each; INVENTORY at most REMOTEFD_INVENTORY_MAX,
+ *   scanning the open-fd bitmap from start_fd (the target's own table, at
+ *   most nr_open bits).  Files are referenced under the lock and described
+ *   or installed after it is dropped; no reference survives the call.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/compat.h>
+#include <linux/cred.h>
+#include <linux/dcache.h>
+#include <linux/dma-buf.h>
+#include <linux/err.h>
+#include <linux/fcntl.h>
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/hugetlb.h>
+#include <linux/jiffies.h>
+#include <linux/kdev_t.h>
+#include <linux/magic.h>
+#include <linux/mm.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/seq_file.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/stat.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include <linux/remotefd.h>	/* kmod/include/uapi/linux/remotefd.h */
+
+#include "compat.h"
+#include "remotefd.h"
+
+#define RFD_HANDLE_TTL	HZ	/* a check's answer is reused for 1 s at most */
+#define RFD_RETRIES	3
+
+struct rfd_handle {
+	struct pid *pid;		/* the thread-group leader's pid */
+	struct mm_struct *mm;		/* the mm checked (mmgrab) */
+	spinlock_t lock;		/* the record below */
+	const struct cred *caller;	/* the caller's cred when checked */
+	const struct cred *tcred;	/* the target's real_cred when checked */
+	bool dumpable;			/* the target was dumpable then */
+	unsigned long checked;		/* jiffies of the check */
+};
+
+static const struct file_operations rfd_handle_fops;
+
+/* Replaces the record (references taken here). */
+static void rfd_handle_record(struct rfd_handle *h, const struct cred *tcred,
+			      bool dumpable)
+{
+	const struct cred *old_caller, *old_tcred;
+
+	get_cred(tcred);
+	spin_lock(&h->lock);
+	old_caller = h->caller;
+	old_tcred = h->tcred;
+	h->caller = get_current_cred();
+	h->tcred = tcred;
+	h->dumpable = dumpable;
+	h->checked = jiffies;
+	spin_unlock(&h->lock);
+	if (old_caller)
+		put_cred(old_caller);
+	if (old_tcred)
+		put_cred(old_tcred);
+}
+
+/* Does the record still stand for this caller and this target?  task_lock. */
+static bool rfd_handle_unchanged(struct rfd_handle *h, struct task_struct *task)
+{
+	bool ok;
+
+	spin_lock(&h->lock);
+	ok = h->caller == current_cred() &&
+	     time_before(jiffies, h->checked + RFD_HANDLE_TTL) &&
+	     rcu_access_pointer(task->real_cred) == h->tcred &&
+	     remotefd_dumpable(task, h->mm) == h->dumpable;
+	spin_unlock(&h->lock);
+	return ok;
+}
+
+/*
+ * The full check, as the current caller.  Returns 0 with exec_update_lock
+ * held, or -errno with nothing held.
+ */
+static int rfd_handle_check(struct rfd_handle *h, struct task_struct *task)
+{
+	const struct cred *tcred = NULL;
+	struct file *mem;
+	bool dumpable = false;
+	int ret = 0;
+
+	mem = remotefd_check_lock(task);
+	if (IS_ERR(mem))
+		return PTR_ERR(mem);
+	task_lock(task);
+	if (!task->mm) {
+		ret = -ESRCH;
+	} else if (task->mm != h->mm || mem->private_data != h->mm) {
+		ret = -ESTALE;		/* exec'd since the attach */
+	} else {
+		tcred = get_task_cred(task);
+		dumpable = remotefd_dumpable(task, h->mm);
+	}
+	task_unlock(task);
+	if (ret) {
+		remotefd_check_unlock(task, mem);
+		return ret;
+	}
+	fput(mem);			/* h->mm pins the mm; keep the lock */
+	rfd_handle_record(h, tcred, dumpable);
+	put_cred(tcred);
+	return 0;
+}
+
+/*
+ * The handle's task with exec_update_lock held for reading, once the check
+ * stands (see "Each use"); callers look up under task_lock, then call
+ * rfd_handle_unlock().
+ */
+static struct task_struct *rfd_handle_lock(struct rfd_handle *h)
+{
+	struct task_struct *task;
+	bool ok, gone;
+	int ret;
+
+	task = get_pid_task(h->pid, PIDTYPE_PID);
+	if (!task)
+		return ERR_PTR(-ESRCH);
+
+	ret = down_read_killable(&task->signal->exec_update_lock);
+	if (ret)
+		goto out;
+	task_lock(task);
+	gone = !task->mm;
+	ok = task->mm == h->mm && rfd_handle_unchanged(h, task);
+	task_unlock(task);
+	if (ok)
+		return task;
+	up_read(&task->signal->exec_update_lock);
+	if (gone) {
+		ret = -ESRCH;
+		goto out;
+	}
+	ret = rfd_handle_check(h, task);
+	if (!ret)
+		return task;
+out:
+	put_task_struct(task);
+	return ERR_PTR(ret);
+}
+
+static void rfd_handle_unlock(struct task_struct *task)
+{
+	up_read(&task->signal->exec_update_lock);
+	put_task_struct(task);
+}
+
+/* ---- REMOTEFD_HANDLE_IOC_GETFD ------------------------------------------ */
+
+static long rfd_handle_getfd(struct rfd_handle *h,
+			     struct remotefd_handle_getfd __user *uarg)
+{
+	struct remotefd_handle_getfd req;
+	struct task_struct *task;
+	struct file *file = NULL;
+	long ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.fd_flags & ~O_CLOEXEC || req.reserved)
+		return -EINVAL;
+	if (req.fd < 0)
+		return -EBADF;
+
+	task = rfd_handle_lock(h);
+	if (IS_ERR(task))
+		return PTR_ERR(task);
+	task_lock(task);
+	if (task->files)
+		file = remotefd_fget_files(task->files, req.fd);
+	task_unlock(task);
+	rfd_handle_unlock(task);
+	if (!file)
+		return -EBADF;
+
+	ret = remotefd_install(file, NULL, req.fd_flags);
+	fput(file);
+	return ret;
+}
+
+/* ---- REMOTEFD_HANDLE_IOC_GETFDS ----------------------------------------- */
+
+static long rfd_handle_getfds(struct rfd_handle *h,
+			      struct remotefd_batch __user *uarg)
+{
+	struct remotefd_batch_entry __user *uents;
+	struct remotefd_batch_entry *ents;
+	struct remotefd_batch req;
+	struct task_struct *task;
+	struct files_struct *files;
+	struct file **filev;
+	long ret = 0;
+	u32 i;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.fd_flags & ~O_CLOEXEC || req.reserved[0] || req.reserved[1])
+		return -EINVAL;
+	if (!req.count)
+		return -EINVAL;
+	if (req.count > REMOTEFD_BATCH_MAX)
+		return -E2BIG;
+	uents = u64_to_user_ptr(req.entries);
+
+	ents = kvmalloc_array(req.count, sizeof(*ents), GFP_KERNEL_ACCOUNT);
+	filev = kvcalloc(req.count, sizeof(*filev), GFP_KERNEL_ACCOUNT);
+	if (!ents || !filev) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	if (copy_from_user(ents, uents, array_size(req.count, sizeof(*ents)))) {
+		ret = -EFAULT;
+		goto out_free;
+	}
+
+	task = rfd_handle_lock(h);
+	if (IS_ERR(task)) {
+		ret = PTR_ERR(task);
+		goto out_free;
+	}
+	task_lock(task);
+	files = task->files;
+	if (files) {
+		spin_lock(&files->file_lock);
+		for (i = 0; i < req.count; i++) {
+			if (ents[i].fd < 0)
+				continue;
+			filev[i] = remotefd_files_lookup_locked(files, ents[i].fd);
+			if (filev[i])
+				get_file(filev[i]);
+		}
+		spin_unlock(&files->file_lock);
+	}
+	task_unlock(task);
+	rfd_handle_unlock(task);
+
+	/* No lock held: install each, storing its number or -errno. */
+	for (i = 0; i < req.count; i++) {
+		int r = -EBADF;
+
+		if (filev[i]) {
+			r = remotefd_install(filev[i], &uents[i].result,
+					     req.fd_flags);
+			if (r >= 0)
+				continue;	/* stored by remotefd_install */
+		}
+		if (r == -EFAULT || put_user(r, &uents[i].result)) {
+			ret = -EFAULT;	/* no fd left unnamed */
+			break;
+		}
+	}
+out_free:
+	if (filev)
+		for (i = 0; i < req.count; i++)
+			if (filev[i])
+				fput(filev[i]);
+	kvfree(filev);
+	kvfree(ents);
+	return ret;
+}
+
+/* ---- REMOTEFD_HANDLE_IOC_INVENTORY -------------------------------------- */
+
+struct rfd_held {
+	struct file *file;
+	int fd;
+	bool cloexec;
+};
+
+/* F_GET_SEALS's answer, without the file being ours (shmem, hugetlbfs). */
+static bool rfd_seals(struct file *file, u32 *seals)
+{
+	struct inode *inode = file_inode(file);
+
+	if (!S_ISREG(inode->i_mode))
+		return false;
+	switch (inode->i_sb->s_magic) {
+	case TMPFS_MAGIC:
+		*seals = READ_ONCE(SHMEM_I(inode)->seals);
+		return true;
+#ifdef CONFIG_HUGETLBFS
+	case HUGETLBFS_MAGIC:
+		*seals = READ_ONCE(HUGETLBFS_I(inode)->seals);
+		return true;
+#endif
+	default:
+		return false;
+	}
+}
+
+static void rfd_dmabuf_names(struct file *file, struct remotefd_fd_record *r)
+{
+	struct dma_buf *dmabuf = file->private_data;
+
+	r->info |= REMOTEFD_INFO_DMABUF;
+	strscpy(r->exp_name, dmabuf->exp_name ?: "", sizeof(r->exp_name));
+	spin_lock(&dmabuf->name_lock);
+	strscpy(r->buf_name, dmabuf->name ?: "", sizeof(r->buf_name));
+	spin_unlock(&dmabuf->name_lock);
+}
+
+/* One record, as fstat, fstatfs, readlink and F_GET_SEALS would see it. */
+static void rfd_describe(const struct rfd_held *held,
+			 struct remotefd_fd_record *r, char *path)
+{
+	struct file *file = held->file;
+	struct kstat st;
+	char *p;
+
+	memset(r, 0, sizeof(*r));
+	r->fd = held->fd;
+	r->f_flags = file->f_flags;
+	if (held->cloexec)
+		r->info |= REMOTEFD_INFO_CLOEXEC;
+	if (!vfs_getattr(&file->f_path, &st, STATX_BASIC_STATS,
+			 AT_STATX_SYNC_AS_STAT)) {
+		r->mode = st.mode;
+		r->dev = new_encode_dev(st.dev);
+		r->rdev = new_encode_dev(st.rdev);
+		r->ino = st.ino;
+		r->size = st.size;
+		r->uid = from_kuid_munged(current_user_ns(), st.uid);
+		r->gid = from_kgid_munged(current_user_ns(), st.gid);
+	}
+	r->fs_magic = file_inode(file)->i_sb->s_magic;
+	r->fs_bsize = file_inode(file)->i_sb->s_blocksize;
+	if (rfd_seals(file, &r->seals))
+		r->info |= REMOTEFD_INFO_SEALS;
+	if (r->fs_magic == DMA_BUF_MAGIC)
+		rfd_dmabuf_names(file, r);
+
+	p = d_path(&file->f_path, path, PATH_MAX);
+	if (IS_ERR(p))
+		p = "";
+	if (strscpy(r->name, p, sizeof(r->name)) < 0)
+		r->info |= REMOTEFD_INFO_NAME_TRUNCATED;
+}
+
+/*
+ * Under files->file_lock: references the open files from @start, up to
+ * @max of them, into @held; returns how many and the next open fd (or -1).
+ */
+static u32 rfd_collect(struct files_struct *files, unsigned int start,
+		       struct rfd_held *held, u32 max, int *next)
+{
+	struct fdtable *fdt = files_fdtable(files);
+	unsigned int fd = start;
+	struct file *file;
+	u32 n = 0;
+
+	*next = -1;
+	for (fd = find_next_bit(fdt->open_fds, fdt->max_fds, fd);
+	     fd < fdt->max_fds;
+	     fd = find_next_bit(fdt->open_fds, fdt->max_fds, fd + 1)) {
+		if (n == max) {
+			*next = fd;
+			break;
+		}
+		file = remotefd_files_lookup_locked(files, fd);
+		if (!file)
+			continue;	/* reserved, not installed yet */
+		held[n].file = get_file(file);
+		held[n].fd = fd;
+		held[n].cloexec = test_bit(fd, fdt->close_on_exec);
+		n++;
+	}
+	return n;
+}
+
+static long rfd_handle_inventory(struct rfd_handle *h,
+				 struct remotefd_inventory __user *uarg)
+{
+	struct remotefd_fd_record __user *urecs;
+	struct remotefd_inventory req;
+	struct remotefd_fd_record *rec = NULL;
+	struct task_struct *task;
+	struct rfd_held *held;
+	char *path = NULL;
+	long ret = 0;
+	int next = -1;
+	u32 n = 0, i;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.reserved[0] || req.reserved[1] || req.start_fd < 0 || !req.count)
+		return -EINVAL;
+	if (req.count > REMOTEFD_INVENTORY_MAX)
+		return -E2BIG;
+	urecs = u64_to_user_ptr(req.records);
+
+	held = kvcalloc(req.count, sizeof(*held), GFP_KERNEL_ACCOUNT);
+	rec = kmalloc(sizeof(*rec), GFP_KERNEL);
+	path = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!held || !rec || !path) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+
+	task = rfd_handle_lock(h);
+	if (IS_ERR(task)) {
+		ret = PTR_ERR(task);
+		goto out_free;
+	}
+	task_lock(task);
+	if (task->files) {
+		spin_lock(&task->files->file_lock);
+		n = rfd_collect(task->files, req.start_fd, held, req.count,
+				&next);
+		spin_unlock(&task->files->file_lock);
+	}
+	task_unlock(task);
+	rfd_handle_unlock(task);
+
+	for (i = 0; i < n; i++) {
+		rfd_describe(&held[i], rec, path);
+		if (copy_to_user(&urecs[i], rec, sizeof(*rec))) {
+			ret = -EFAULT;
+			goto out_put;
+		}
+	}
+	if (put_user(n, &uarg->returned) || put_user(next, &uarg->next_fd))
+		ret = -EFAULT;
+out_put:
+	for (i = 0; i < n; i++)
+		fput(held[i].file);
+out_free:
+	kfree(path);
+	kfree(rec);
+	kvfree(held);
+	return ret;
+}
+
+/* ---- REMOTEFD_HANDLE_IOC_GETMAP ----------------------------------------- */
+
+static long rfd_handle_getmap(struct rfd_handle *h,
+			      struct remotefd_getmap __user *uarg)
+{
+	struct remotefd_getmap req;
+	struct task_struct *task;
+	struct file *file = NULL;
+	int ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.target || req.flags)
+		return -EINVAL;
+	ret = remotefd_check_getmap(&req);
+	if (ret)
+		return ret;
+
+	task = rfd_handle_lock(h);	/* validates task->mm == h->mm */
+	if (IS_ERR(task))
+		return PTR_ERR(task);
+	ret = remotefd_map_file(h->mm, &req, &file);
+	rfd_handle_unlock(task);
+	return remotefd_getmap_finish(uarg, &req, file, ret);
+}
+
+/* ---- the handle file ----------------------------------------------------- */
+
+static long rfd_handle_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	struct rfd_handle *h = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case REMOTEFD_HANDLE_IOC_GETFD:
+		return rfd_handle_getfd(h, uarg);
+	case REMOTEFD_HANDLE_IOC_GETFDS:
+		return rfd_handle_getfds(h, uarg);
+	case REMOTEFD_HANDLE_IOC_INVENTORY:
+		return rfd_handle_inventory(h, uarg);
+	case REMOTEFD_HANDLE_IOC_GETMAP:
+		return rfd_handle_getmap(h, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static void rfd_handle_free(struct rfd_handle *h)
+{
+	if (h->caller)
+		put_cred(h->caller);
+	if (h->tcred)
+		put_cred(h->tcred);
+	if (h->mm)
+		mmdrop(h->mm);
+	if (h->pid)
+		put_pid(h->pid);
+	kfree(h);
+}
+
+static int rfd_handle_release(struct inode *inode, struct file *file)
+{
+	rfd_handle_free(file->private_data);
+	return 0;
+}
+
+static void rfd_handle_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct rfd_handle *h = file->private_data;
+
+	/* In the reader's pid namespace; 0 if the process is not visible. */
+	seq_printf(m, "target_pid:\t%d\n", pid_vnr(h->pid));
+}
+
+static const struct file_operations rfd_handle_fops = {
+	.owner		= THIS_MODULE,
+	.release	= rfd_handle_release,
+	.unlocked_ioctl	= rfd_handle_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,	/* same layout for 32-bit */
+	.show_fdinfo	= rfd_handle_show_fdinfo,
+	.llseek		= noop_llseek,
+};
+
+/* ---- REMOTEFD_IOC_ATTACH ------------------------------------------------- */
+
+/* The check for @task, recorded in @h.  -EAGAIN: exec'd meanwhile. */
+static int rfd_attach_once(struct rfd_handle *h, struct task_struct *task)
+{
+	const struct cred *tcred = NULL;
+	struct mm_struct *mm;
+	struct file *mem;
+	bool dumpable = false;
+	int ret = 0;
+
+	mem = remotefd_check_lock(task);
+	if (IS_ERR(mem))
+		return PTR_ERR(mem);
+	mm = mem->private_data;
+	task_lock(task);
+	if (!task->mm) {
+		ret = -ESRCH;
+	} else if (task->mm != mm) {
+		ret = -EAGAIN;
+	} else {
+		tcred = get_task_cred(task);
+		dumpable = remotefd_dumpable(task, mm);
+		mmgrab(mm);
+		h->mm = mm;
+	}
+	task_unlock(task);
+	remotefd_check_unlock(task, mem);
+	if (!ret) {
+		rfd_handle_record(h, tcred, dumpable);
+		put_cred(tcred);
+	}
+	return ret;
+}
+
+long remotefd_ioctl_attach(struct remotefd_attach __user *uarg)
+{
+	struct remotefd_attach req;
+	struct task_struct *task;
+	struct rfd_handle *h;
+	struct pid *pid;
+	int ret, tries;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags & ~REMOTEFD_TARGET_PIDFD || req.fd_flags & ~O_CLOEXEC)
+		return -EINVAL;
+	if (req.reserved0 || req.reserved[0] || req.reserved[1])
+		return -EINVAL;
+
+	pid = remotefd_target_pid(req.target, req.flags);
+	if (IS_ERR(pid))
+		return PTR_ERR(pid);
+	task = get_pid_task(pid, PIDTYPE_PID);
+	put_pid(pid);
+	if (!task)
+		return -ESRCH;
+
+	h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
+	if (!h) {
+		ret = -ENOMEM;
+		goto out_task;
+	}
+	spin_lock_init(&h->lock);
+	/* The process: its leader, whichever thread was named. */
+	h->pid = get_pid(task_tgid(task));
+	put_task_struct(task);
+	task = get_pid_task(h->pid, PIDTYPE_PID);
+	if (!task) {
+		ret = -ESRCH;
+		goto out_free;
+	}
+	if (task->flags & PF_KTHREAD) {
+		ret = -EPERM;
+		goto out_task;
+	}
+	for (tries = 0; tries < RFD_RETRIES; tries++) {
+		ret = rfd_attach_once(h, task);
+		if (ret != -EAGAIN)
+			break;
+	}
+	if (ret)
+		goto out_task;
+	put_task_struct(task);
+
+	ret = anon_inode_getfd("[remotefd-target]", &rfd_handle_fops, h,
+			       O_RDWR | req.fd_flags);
+	if (ret < 0)
+		goto out_free;
+	return ret;
+
+out_task:
+	put_task_struct(task);
+out_free:
+	if (h)
+		rfd_handle_free(h);
+	return ret;
+}
