@@ -379,11 +379,13 @@ static void rfd_describe(const struct rfd_held *held,
 		r->rdev = new_encode_dev(st.rdev);
 		r->ino = st.ino;
 		r->size = st.size;
+		r->nlink = st.nlink;
 		r->uid = from_kuid_munged(current_user_ns(), st.uid);
 		r->gid = from_kgid_munged(current_user_ns(), st.gid);
 	}
 	r->fs_magic = file_inode(file)->i_sb->s_magic;
 	r->fs_bsize = file_inode(file)->i_sb->s_blocksize;
+	r->file_count = file_count(file) - 1;	/* not ours */
 	if (rfd_seals(file, &r->seals))
 		r->info |= REMOTEFD_INFO_SEALS;
 	if (r->fs_magic == DMA_BUF_MAGIC)

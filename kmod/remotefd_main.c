@@ -621,7 +621,7 @@ static int __init remotefd_init(void)
 	BUILD_BUG_ON(sizeof(struct remotefd_handle_getfd) != 16);
 	BUILD_BUG_ON(sizeof(struct remotefd_batch) != 32);
 	BUILD_BUG_ON(sizeof(struct remotefd_inventory) != 40);
-	BUILD_BUG_ON(sizeof(struct remotefd_fd_record) != 392);
+	BUILD_BUG_ON(sizeof(struct remotefd_fd_record) != 408);
 	BUILD_BUG_ON(sizeof(struct remotefd_getmap) != 72);
 
 	ret = remotefd_mount_proc();

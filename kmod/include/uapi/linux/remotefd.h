@@ -213,6 +213,9 @@ struct remotefd_fd_record {
 	__u32 uid;		/* st_uid, in the caller's user namespace */
 	__u32 gid;		/* st_gid */
 	__u32 fs_bsize;		/* statfs f_bsize: the page size on hugetlbfs */
+	__u32 nlink;		/* st_nlink: 0 for an unlinked /dev/shm file */
+	__u32 reserved0;	/* zero */
+	__u64 file_count;	/* references to the open file description (fdinfo "count") */
 	char name[REMOTEFD_NAME_LEN];	/* readlink(/proc/PID/fd/N), NUL-terminated */
 	char exp_name[REMOTEFD_DMABUF_NAME_LEN];	/* dma-buf exporter */
 	char buf_name[REMOTEFD_DMABUF_NAME_LEN];	/* DMA_BUF_SET_NAME, "" if none */
