@@ -42,6 +42,7 @@ public struct Adopter {
         do {
             file = try AdoptedFile(descriptor: raw, pid: target.pid, fd: fd,
                                    backendName: backend.name, backendNote: backend.semanticsNote)
+            file.backendPath = backend.lastPath
         } catch {
             try? raw.close()
             throw AdoptError(pid: target.pid, fd: fd, reason: .other, errno: error, "fstat of the adopted fd failed")
@@ -84,7 +85,7 @@ public struct Adoption {
         d.append("pid", file.pid)
         d.append("fd", file.fd)
         d.append("type", handler.type)
-        d.append("via", file.backendName)
+        d.append("via", file.via)
         d.append("inode", file.inode)
         d.append("size", file.currentSize)
         d.append("access", file.accessMode == O_RDWR ? "read-write" : file.accessMode == O_WRONLY ? "write-only" : "read-only")

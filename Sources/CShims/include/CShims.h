@@ -81,6 +81,12 @@ static inline unsigned long rfd_ioc_getfd(void) { return REMOTEFD_IOC_GETFD; }
 static inline unsigned long rfd_ioc_watch(void) { return REMOTEFD_IOC_WATCH; }
 static inline unsigned long rfd_ioc_unwatch(void) { return REMOTEFD_IOC_UNWATCH; }
 static inline unsigned long rfd_ioc_collect(void) { return REMOTEFD_IOC_COLLECT; }
+static inline unsigned long rfd_ioc_attach(void) { return REMOTEFD_IOC_ATTACH; }
+static inline unsigned long rfd_ioc_getmap(void) { return REMOTEFD_IOC_GETMAP; }
+static inline unsigned long rfd_ioc_handle_getfd(void) { return REMOTEFD_HANDLE_IOC_GETFD; }
+static inline unsigned long rfd_ioc_handle_getfds(void) { return REMOTEFD_HANDLE_IOC_GETFDS; }
+static inline unsigned long rfd_ioc_handle_inventory(void) { return REMOTEFD_HANDLE_IOC_INVENTORY; }
+static inline unsigned long rfd_ioc_handle_getmap(void) { return REMOTEFD_HANDLE_IOC_GETMAP; }
 
 /* ---- sockets.c ---- */
 

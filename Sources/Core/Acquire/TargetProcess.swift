@@ -35,7 +35,15 @@ public final class TargetProcess {
         }
     }
 
-    deinit { try? pidfd?.close() }
+    /// The remotefd module's handle on this process (REMOTEFD_IOC_ATTACH),
+    /// made by KmodBackend on first use: the permission check is asked
+    /// once per target, not once per fd. Owned: closed when this object goes.
+    package var moduleHandle: FileDescriptor?
+
+    deinit {
+        try? pidfd?.close()
+        try? moduleHandle?.close()
+    }
 
     /// Whether the process still runs (a zombie counts as gone).
     public var isAlive: Bool {
