@@ -13,10 +13,11 @@ import PackageDescription
 //   reads, `list`: RemoteFD (Sources/Core);
 // - a kind of resource: a new handler target under Sources/Plugins that
 //   depends on RemoteFD only (Samples/extension-example shows one outside);
-// - a way of handing fds on to another program: RemoteFDHandOff;
-// - the keeper's protocol and server: RemoteFDKeeper;
+// - a way of handing fds on to another program: RemoteFDHandOff, and for
+//   the CLI a case of `HandOn` (Sources/adopt/HandOn.swift);
+// - the keeper's protocol (`KeeperRequest`) and server: RemoteFDKeeper;
 // - capture on exit: RemoteFDCapture;
-// - a subcommand: Sources/adopt.
+// - a subcommand: a file in Sources/adopt, listed in AdoptCommand.
 let package = Package(
     name: "remotefd",
     platforms: [.macOS(.v13)],

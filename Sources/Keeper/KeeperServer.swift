@@ -5,7 +5,9 @@ import RemoteFDHandOff
 import SystemPackage
 
 /// `adopt hold`: keeps adopted buffers alive and serves them on a Unix
-/// socket (see `KeeperProtocol`). Single-threaded: one poll(2) loop over
+/// socket (see `KeeperProtocol`). This file is the loop; the books are
+/// `KeeperState`, the answers to each `KeeperRequest` are in
+/// KeeperRequests.swift. Single-threaded: one poll(2) loop over
 /// the listening sockets, the clients and a signalfd (SIGINT, SIGTERM,
 /// SIGHUP end it). A request is acted on only when its whole line has
 /// arrived, so a client dying mid-request changes nothing.

@@ -33,15 +33,9 @@ struct DemoCommand: ParsableCommand {
 
         step("2. adopt fd \(fd) of pid \(pid) (no cooperation from it)")
         let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(via))
-        let adoption: Adoption
-        let access: any BufferAccess
-        do {
-            let target = try TargetProcess(pid: pid, forFD: fd)
-            adoption = try adopter.adopt(fd: fd, of: target)
-            access = try adoption.open()
-        } catch {
-            throw fail(error)
-        }
+        let target = try TargetProcess(pid: pid, forFD: fd)
+        let adoption = try adopter.adopt(fd: fd, of: target)
+        let access = try adoption.open()
         print(indent(adoption.describe().text))
 
         step("3. watch it change while the producer runs")
@@ -70,7 +64,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     private func text(_ access: any BufferAccess) throws -> String {
-        do { return leadingText(try access.bytes(at: 0, length: 64)) } catch { throw fail(error) }
+        leadingText(try access.bytes(at: 0, length: 64))
     }
 
     private func step(_ line: String) { print("\n" + line) }

@@ -43,9 +43,7 @@ final class SpawnedProcess {
                 return line
             }
             var chunk = [UInt8](repeating: 0, count: 256)
-            let n = read(stdoutFD, &chunk, chunk.count)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return nil }
+            guard case .success(let n) = retryingOnEINTR({ read(stdoutFD, &chunk, chunk.count) }), n > 0 else { return nil }
             pending += chunk[..<n]
         }
     }
@@ -56,7 +54,7 @@ final class SpawnedProcess {
     @discardableResult
     func wait() -> Int32 {
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        _ = retryingOnEINTR { waitpid(pid, &status, 0) }
         return status
     }
 }

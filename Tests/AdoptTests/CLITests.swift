@@ -94,12 +94,12 @@ struct CLITests {
         #expect(Array(data) == Array(Producers.pythonMemfdBytes()[100..<1100]))
     }
 
-    @Test("--watch keeps printing after the owner exits, and says so")
+    @Test("--follow keeps printing after the owner exits, and says so")
     func watch() throws {
         let producer = try Producer(Producers.memfd, ["--interval", "100"])
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Products.path("adopt"))
-        p.arguments = ["--watch", "--every", "0.2", "--count", "10", String(producer.pid), String(producer.fd())]
+        p.arguments = ["--follow", "--interval", "0.2", "--count", "10", String(producer.pid), String(producer.fd())]
         let out = Pipe()
         p.standardOutput = out
         try p.run()

@@ -114,13 +114,13 @@ struct CaptureTests {
         #expect(second.stderr.contains("(EBUSY)"))
     }
 
-    @Test("watch --name waits for a process with that command name, then captures it")
+    @Test("watch --comm waits for a process with that command name, then captures it")
     func byName() throws {
         let dir = try TempDir("cap", mode: 0o755)
         let comm = "rfdcap\(UInt16.random(in: 1000...9999))"
         try FileManager.default.copyItem(atPath: Producers.memfd, toPath: dir.file(comm))
         let out = dir.file("out.bin")
-        let watch = try Spawned.adopt(["watch", "--via", "pidfd", "--name", comm, "--timeout", "20", "--dump", out])
+        let watch = try Spawned.adopt(["watch", "--via", "pidfd", "--comm", comm, "--timeout", "20", "--dump", out])
         usleep(200_000)   // let it poll /proc without finding anything first
         #expect(watch.process.isRunning)
         // With CAP_NET_ADMIN (the capability, not uid 0) the kernel's
@@ -136,16 +136,16 @@ struct CaptureTests {
         #expect(data[100] == UInt8(100 % 251))
     }
 
-    @Test("watch --name without CAP_NET_ADMIN polls /proc, and times out with one clear line",
+    @Test("watch --comm without CAP_NET_ADMIN polls /proc, and times out with one clear line",
           .enabled(if: getuid() == 0, "needs root to drop to another uid (setpriv): NOT RUN"))
     func byNamePolling() throws {
         let dir = try TempDir("cap", mode: 0o755)
         try FileManager.default.copyItem(atPath: Products.path("adopt"), toPath: dir.file("adopt"))
         let run = try Run.program("/usr/bin/setpriv", ["--reuid", "65534", "--regid", "65534", "--clear-groups",
-                                                       dir.file("adopt"), "watch", "--via", "pidfd", "--name", "no-such-comm", "--timeout", "0.3"])
+                                                       dir.file("adopt"), "watch", "--via", "pidfd", "--comm", "no-such-comm", "--timeout", "0.3"])
         #expect(run.status == 1)
         #expect(run.stdout.contains("waiting name=no-such-comm method=polling /proc"), "\(run.stdout)")
-        #expect(run.stderr.contains("adopt: watch --name no-such-comm: no process with that name started within 0.3 s (ETIMEDOUT)"), "\(run.stderr)")
+        #expect(run.stderr.contains("adopt: watch --comm no-such-comm: no process with that name started within 0.3 s (ETIMEDOUT)"), "\(run.stderr)")
     }
 }
 

@@ -12,16 +12,14 @@ package enum ProcFiles {
     /// procfs backend reads an fdinfo file per adoption, and FilePath
     /// parsing plus a zero-filled heap chunk cost more than the syscalls.
     package static func readBytes(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
-        var fd: Int32
-        repeat { fd = open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
-        guard fd >= 0 else { return nil }
+        guard case .success(let fd) = retryingOnEINTR({ open(path, O_RDONLY | O_CLOEXEC) }) else { return nil }
         defer { close(fd) }
         var bytes: [UInt8] = []
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { chunk -> [UInt8] in
             while bytes.count < limit {
-                let n = Glibc.read(fd, chunk.baseAddress!, chunk.count)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { break }
+                guard case .success(let n) = retryingOnEINTR({ Glibc.read(fd, chunk.baseAddress!, chunk.count) }), n > 0 else {
+                    break
+                }
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[..<n]))
             }
             return bytes

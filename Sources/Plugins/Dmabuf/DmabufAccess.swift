@@ -173,22 +173,17 @@ public final class DmabufAccess: BufferAccess {
 
     private func pollReadable(_ fd: Int32, what: String) throws(AdoptError) {
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        while true {
-            let rc = poll(&pfd, 1, deviceWaitTimeoutMilliseconds)
-            if rc > 0 {
-                if pfd.revents & Int16(POLLIN) != 0 { return }
-                throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: .ioError,
-                                 "waiting for device writes: poll on \(what) returned revents 0x\(String(pfd.revents, radix: 16))")
-            }
-            if rc == 0 {
-                throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: .timedOut,
-                                 "device writes still pending after \(deviceWaitTimeoutMilliseconds) ms (poll on \(what))")
-            }
-            let err = Errno(rawValue: Glibc.errno)
-            if err != .interrupted {
-                throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: err,
-                                 "waiting for device writes: poll on \(what) failed")
-            }
+        switch retryingOnEINTR({ poll(&pfd, 1, deviceWaitTimeoutMilliseconds) }) {
+        case .success(0):
+            throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: .timedOut,
+                             "device writes still pending after \(deviceWaitTimeoutMilliseconds) ms (poll on \(what))")
+        case .success:
+            if pfd.revents & Int16(POLLIN) != 0 { return }
+            throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: .ioError,
+                             "waiting for device writes: poll on \(what) returned revents 0x\(String(pfd.revents, radix: 16))")
+        case .failure(let err):
+            throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: err,
+                             "waiting for device writes: poll on \(what) failed")
         }
     }
 }
