@@ -64,7 +64,7 @@ struct ListJob: Equatable {
              e.sharedWith.isEmpty ? "-" : e.sharedWith.map(String.init).joined(separator: ",")]
         }
         let footer = result.errors.map { "error: \($0)" }
-            + ["total: \(totals.count) buffers, \(totals.bytes) bytes"]
+            + ["total: \(totals.count) buffers, \(totals.bytes) bytes (read via \(result.method))"]
             + totals.groups.map { "  \($0.key): \($0.value.count) buffers, \($0.value.bytes) bytes" }
         printTable(header: ["PID", "FD", "TYPE", "SIZE", "INODE", "NAME", "DETAIL", "SHARED-WITH"],
                    rows: rows, footer: footer)
@@ -89,7 +89,8 @@ struct ListJob: Equatable {
             return d.json
         }
         let groups = totals.groups.map { "\(JSON.quote($0.key)):{\"count\":\($0.value.count),\"bytes\":\($0.value.bytes)}" }
-        print("{\"buffers\":[\(buffers.joined(separator: ","))],\"errors\":[\(errors.joined(separator: ","))],"
+        print("{\"via\":\(JSON.quote(result.method)),"
+              + "\"buffers\":[\(buffers.joined(separator: ","))],\"errors\":[\(errors.joined(separator: ","))],"
               + "\"totals\":{\"count\":\(totals.count),\"bytes\":\(totals.bytes),\"groups\":{\(groups.joined(separator: ","))}}}")
     }
 }
