@@ -1,13 +1,31 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Core never imports a plug-in: each resource handler is its own target under
-// Sources/Plugins, and the CLI (or any other program) composes them.
+// One library per concern; every arrow points one way:
+//
+//   CShims ← RemoteFD ← RemoteFDHandOff ← RemoteFDKeeper
+//               ↑   ↖ RemoteFDCapture
+//               ├── MemfdPlugin, ShmPlugin, DmabufPlugin (one handler each)
+//               └── adopt (the CLI: composes all of the above)
+//
+// Where a new piece goes:
+// - a way of taking an fd (backend), the handler contract, mapping and
+//   reads, `list`: RemoteFD (Sources/Core);
+// - a kind of resource: a new handler target under Sources/Plugins that
+//   depends on RemoteFD only (Samples/extension-example shows one outside);
+// - a way of handing fds on to another program: RemoteFDHandOff, and for
+//   the CLI a case of `HandOn` (Sources/adopt/HandOn.swift);
+// - the keeper's protocol (`KeeperRequest`) and server: RemoteFDKeeper;
+// - capture on exit: RemoteFDCapture;
+// - a subcommand: a file in Sources/adopt, listed in AdoptCommand.
 let package = Package(
     name: "remotefd",
     platforms: [.macOS(.v13)],
     products: [
-        .library(name: "RemoteFD", targets: ["Core"]),
+        .library(name: "RemoteFD", targets: ["RemoteFD"]),
+        .library(name: "RemoteFDHandOff", targets: ["RemoteFDHandOff"]),
+        .library(name: "RemoteFDKeeper", targets: ["RemoteFDKeeper"]),
+        .library(name: "RemoteFDCapture", targets: ["RemoteFDCapture"]),
         .library(name: "MemfdPlugin", targets: ["MemfdPlugin"]),
         .library(name: "ShmPlugin", targets: ["ShmPlugin"]),
         .library(name: "DmabufPlugin", targets: ["DmabufPlugin"]),
@@ -16,34 +34,43 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
-        // C glue: syscalls Swift cannot call (variadic syscall/ioctl/fcntl),
-        // ioctl numbers built by _IO* macros, and the module's uapi header.
+        // C glue: wrappers for calls Swift cannot make (variadic
+        // syscall/ioctl/fcntl/ptrace, CMSG_* macros) in .c files by concern,
+        // constant getters and the module's uapi header in include/.
         .target(name: "CShims", path: "Sources/CShims"),
         .systemLibrary(
             name: "CLibdrm", path: "Sources/CLibdrm", pkgConfig: "libdrm",
             providers: [.apt(["libdrm-dev"])]),
 
+        // Adoption: acquire (backends), dispatch (the handler contract),
+        // access (mapping, bounded reads), inventory (`list`).
         .target(
-            name: "Core",
-            dependencies: [
-                "CShims",
-                .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            name: "RemoteFD",
+            dependencies: ["CShims", .product(name: "SystemPackage", package: "swift-system")],
             path: "Sources/Core"),
 
-        // Resource handlers: one target each.
-        .target(name: "MemfdPlugin", dependencies: ["Core", "CShims"], path: "Sources/Plugins/Memfd"),
-        .target(name: "ShmPlugin", dependencies: ["Core"], path: "Sources/Plugins/Shm"),
-        .target(name: "DmabufPlugin", dependencies: ["Core", "CShims", "CLibdrm"], path: "Sources/Plugins/Dmabuf"),
+        // Hand-off: fd passing (SCM_RIGHTS), LISTEN_FDS exec, systemd's fd store, fd names.
+        .target(name: "RemoteFDHandOff", dependencies: ["RemoteFD", "CShims"], path: "Sources/HandOff"),
+
+        // The keeper: its request protocol, server, state and client.
+        .target(name: "RemoteFDKeeper", dependencies: ["RemoteFD", "RemoteFDHandOff", "CShims"], path: "Sources/Keeper"),
+
+        // Capture on exit: ptrace, the module's watch, finding a process by name.
+        .target(name: "RemoteFDCapture", dependencies: ["RemoteFD", "CShims"], path: "Sources/Capture"),
+
+        // Resource handlers: one target each, on RemoteFD alone (dma-buf
+        // also needs its uapi and libdrm).
+        .target(name: "MemfdPlugin", dependencies: ["RemoteFD"], path: "Sources/Plugins/Memfd"),
+        .target(name: "ShmPlugin", dependencies: ["RemoteFD"], path: "Sources/Plugins/Shm"),
+        .target(name: "DmabufPlugin", dependencies: ["RemoteFD", "CShims", "CLibdrm"], path: "Sources/Plugins/Dmabuf"),
 
         .executableTarget(
             name: "adopt",
             dependencies: [
-                "Core", "CShims", "MemfdPlugin", "ShmPlugin", "DmabufPlugin",
+                "RemoteFD", "RemoteFDHandOff", "RemoteFDKeeper", "RemoteFDCapture",
+                "MemfdPlugin", "ShmPlugin", "DmabufPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // Start-up matters for a one-fd adoption: scripts build it with
@@ -51,29 +78,30 @@ let package = Package(
             path: "Sources/adopt"),
 
         // Samples: producers the tests and the demo adopt from, a consumer
-        // using the library API, and a handler added from outside Core.
+        // using the library API, and a handler added from outside the package's handlers.
         .executableTarget(name: "memfd-producer", path: "Samples/memfd-producer"),
         .executableTarget(name: "shm-producer", path: "Samples/shm-producer"),
         .executableTarget(name: "restartable-producer", path: "Samples/restartable-producer"),
         .executableTarget(name: "dmabuf-producer", dependencies: ["CLibdrm"], path: "Samples/dmabuf-producer"),
         .executableTarget(
             name: "consumer",
-            dependencies: ["Core", "MemfdPlugin", "ShmPlugin"],
+            dependencies: ["RemoteFD", "MemfdPlugin", "ShmPlugin"],
             path: "Samples/consumer"),
         .executableTarget(
             name: "extension-example",
             dependencies: [
-                "Core", "MemfdPlugin", "ShmPlugin",
+                "RemoteFD", "MemfdPlugin", "ShmPlugin",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Samples/extension-example"),
 
-        .executableTarget(name: "adopt-bench", dependencies: ["Core", "MemfdPlugin", "ShmPlugin"], path: "bench/swift"),
+        .executableTarget(name: "adopt-bench", dependencies: ["RemoteFD", "MemfdPlugin", "ShmPlugin"], path: "bench/swift"),
 
         .testTarget(
             name: "AdoptTests",
             dependencies: [
-                "Core", "MemfdPlugin", "ShmPlugin", "DmabufPlugin", "CShims",
+                "RemoteFD", "RemoteFDHandOff", "RemoteFDKeeper", "RemoteFDCapture",
+                "MemfdPlugin", "ShmPlugin", "DmabufPlugin", "adopt",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Tests/AdoptTests"),

@@ -2,7 +2,7 @@
 // its first line every second (the original "testgetremotefd").
 //
 //   consumer PID FD
-import Core
+import RemoteFD
 import Glibc
 import MemfdPlugin
 import ShmPlugin

@@ -2,7 +2,7 @@
 // outside. It adopts eventfds: `extension-example PID FD` prints the
 // eventfd's counter (read from fdinfo, so the owner's count is not consumed)
 // and, like every adoption, keeps the eventfd alive after its owner exits.
-import Core
+import RemoteFD
 import SystemPackage
 import Glibc
 import MemfdPlugin

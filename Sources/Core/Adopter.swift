@@ -42,6 +42,7 @@ public struct Adopter {
         do {
             file = try AdoptedFile(descriptor: raw, pid: target.pid, fd: fd,
                                    backendName: backend.name, backendNote: backend.semanticsNote)
+            file.backendPath = backend.lastPath
         } catch {
             try? raw.close()
             throw AdoptError(pid: target.pid, fd: fd, reason: .other, errno: error, "fstat of the adopted fd failed")
@@ -68,6 +69,14 @@ public struct Adoption {
     public let file: AdoptedFile
     public let handler: any ResourceHandler
 
+    /// Fds that did not come from a backend — received from a keeper, over
+    /// SCM_RIGHTS, or from the module at a process's exit — identified by
+    /// the same handlers. Nil when none takes `file` (FileKind.describe(file)
+    /// says what it is).
+    public static func identify(_ file: AdoptedFile, handlers: HandlerRegistry) -> Adoption? {
+        handlers.handler(for: file).map { Adoption(file: file, handler: $0) }
+    }
+
     public var type: String { handler.type }
 
     /// The common fields, then the handler's own.
@@ -76,11 +85,18 @@ public struct Adoption {
         d.append("pid", file.pid)
         d.append("fd", file.fd)
         d.append("type", handler.type)
-        d.append("via", file.backendName)
+        d.append("via", file.via)
         d.append("inode", file.inode)
         d.append("size", file.currentSize)
         d.append("access", file.accessMode == O_RDWR ? "read-write" : file.accessMode == O_WRONLY ? "write-only" : "read-only")
-        for field in handler.describe(file).fields { d.append(field.key, field.value) }
+        for field in handler.describe(file).fields {
+            // The library's keys are its own (ResourceHandler's contract).
+            guard !Description.coreKeys.contains(field.key) else {
+                assertionFailure("handler '\(handler.type)' described the library's key '\(field.key)'")
+                continue
+            }
+            d.append(field.key, field.value)
+        }
         if let note = file.backendNote { d.append("note", note) }
         return d
     }

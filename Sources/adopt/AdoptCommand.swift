@@ -1,10 +1,13 @@
 import ArgumentParser
-import Core
 import DmabufPlugin
+import Glibc
 import MemfdPlugin
+import RemoteFD
+import RemoteFDHandOff
+import RemoteFDKeeper
 import ShmPlugin
 
-/// The handlers this CLI composes. Core knows none of them; a program
+/// The handlers this CLI composes. RemoteFD knows none of them; a program
 /// with other handlers builds its own registry (see Samples/extension-example).
 let builtInHandlers = HandlerRegistry([MemfdHandler(), ShmHandler(), DmabufHandler()])
 
@@ -17,10 +20,13 @@ struct AdoptCommand: ParsableCommand {
             Examples:
               adopt 1234 3                  identify, map and preview fd 3 of process 1234
               adopt --type dmabuf 1234 5    the same, refusing anything but a dma-buf
-              adopt --watch 1234 3          keep it and print it every second, also after 1234 exits
+              adopt --follow 1234 3         keep it and print it every second, also after 1234 exits
               adopt --dump out.bin 1234 3   copy its contents out
               adopt list --all              every adoptable buffer of every process we may inspect
               adopt demo                    a memfd outliving its producer
+
+            Buffers are named and taken as NAME=PID:FD (hold, exec, fdstore, keeper add);
+            --fd is an fd number, --interval a number of seconds, everywhere.
             """,
         subcommands: [AdoptOne.self, ListCommand.self, DemoCommand.self,
                       HoldCommand.self, KeeperCommand.self, ExecCommand.self, FdstoreCommand.self, WatchCommand.self],
@@ -38,9 +44,86 @@ struct AcquireOptions: ParsableArguments {
 
 extension BackendChoice: ExpressibleByArgument {}
 
-/// Prints an adoption failure as one line (and its hints) and exits 1.
-func fail(_ error: AdoptError) -> ExitCode {
-    printError("adopt: \(error)")
-    for hint in error.hints { printError("  hint: \(hint)") }
+/// The backend for `--via`; when `auto` passes over a module it cannot
+/// use, one line on stderr says so (Backends.choose: the policy).
+func chosenBackend(_ choice: BackendChoice) -> any AcquisitionBackend {
+    let (backend, note) = Backends.choose(choice)
+    if let note { printError("adopt: \(note)") }
+    return backend
+}
+
+// MARK: one vocabulary
+
+/// A command that still accepts spellings of the previous release. Each
+/// old spelling used gives one line on stderr before the command runs.
+protocol Deprecating {
+    var deprecations: [String] { get }
+}
+
+/// "--old is deprecated …: use --new".
+func deprecated(_ old: String, _ new: String) -> String {
+    "\(old) is deprecated and will be removed in the next release: use \(new)"
+}
+
+// MARK: errors, reported in one place
+
+/// An error about a buffer that does not name it itself (the fd store's).
+struct AboutBuffer: Error {
+    let pid: pid_t
+    let fd: Int32
+    let error: any Error
+}
+
+/// The one place library errors become output: one line naming what failed
+/// (and hint lines), exit status 1. Anything else (ArgumentParser's own
+/// errors, ExitCode) is left to ArgumentParser.
+func report(_ error: any Error) -> any Error {
+    switch error {
+    case let error as AdoptError:
+        printError("adopt: \(error)")
+        for hint in error.hints { printError("  hint: \(hint)") }
+    case let error as KeeperError:
+        printError("adopt: \(error)")
+    case let error as FdStoreError:
+        printError("adopt: \(error)")
+    case let about as AboutBuffer:
+        printError("adopt: pid \(about.pid) fd \(about.fd): \(about.error)")
+    default:
+        return error
+    }
     return ExitCode(1)
+}
+
+extension AdoptCommand {
+    /// Start-up fast path first (FastPath.swift), else the parser; errors
+    /// from either go through `report`.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            if let job = FastPath.job(for: arguments) {
+                try job.run()
+                return
+            }
+            // `exec NAME=PID:FD … -- CMD …`: the command is split off here
+            // (see ExecCommand.command).
+            var parsed = arguments
+            var trailing: [String]?
+            if arguments.first == "exec", let terminator = arguments.firstIndex(of: "--") {
+                trailing = Array(arguments[(terminator + 1)...])
+                parsed = Array(arguments[..<terminator])
+            }
+            var command = try parseAsRoot(parsed)
+            if var exec = command as? ExecCommand, let trailing {
+                exec.command = trailing
+                command = exec
+            }
+            if arguments.first == "adopt-fd" {
+                printError("adopt: " + deprecated("the subcommand name adopt-fd", "show (or no subcommand name)"))
+            }
+            for line in (command as? any Deprecating)?.deprecations ?? [] { printError("adopt: \(line)") }
+            try command.run()
+        } catch {
+            exit(withError: report(error))
+        }
+    }
 }

@@ -1,12 +1,13 @@
 import ArgumentParser
-import Core
 import Glibc
+import RemoteFD
 
 /// `adopt [options] PID FD`: the main job.
-struct AdoptOne: ParsableCommand {
+struct AdoptOne: ParsableCommand, Deprecating {
     static let configuration = CommandConfiguration(
-        commandName: "adopt-fd",
-        abstract: "Adopt fd FD of process PID: identify, validate, map, preview (the default subcommand).")
+        commandName: "show",
+        abstract: "Adopt fd FD of process PID: identify, validate, map, preview (the default subcommand).",
+        aliases: ["adopt-fd"])
 
     @OptionGroup var acquire: AcquireOptions
 
@@ -29,16 +30,22 @@ struct AdoptOne: ParsableCommand {
     var wait = false
 
     @Flag(name: .long, help: "Keep the buffer and print it periodically, also after the owner exits.")
-    var watch = false
+    var follow = false
 
-    @Option(name: .long, help: "With --watch: seconds between prints.")
-    var every: Double = 1
+    @Option(name: .long, help: "With --follow: seconds between prints (default 1).")
+    var interval: Double?
 
-    @Option(name: .long, help: "With --watch: stop after this many prints (default: until interrupted).")
+    @Option(name: .long, help: "With --follow: stop after this many prints (default: until interrupted).")
     var count: Int?
 
     @Option(name: .long, help: "Copy the contents to FILE ('-' for standard output) with pread.")
     var dump: String?
+
+    @Flag(name: .customLong("watch"), help: .hidden)
+    var watchDeprecated = false
+
+    @Option(name: .customLong("every"), help: .hidden)
+    var everyDeprecated: Double?
 
     @Argument(help: "The owner's process id.")
     var pid: Int32
@@ -46,22 +53,32 @@ struct AdoptOne: ParsableCommand {
     @Argument(help: "The fd number in the owner.")
     var fd: Int32
 
+    var deprecations: [String] {
+        (watchDeprecated ? [deprecated("--watch", "--follow")] : [])
+            + (everyDeprecated != nil ? [deprecated("--every", "--interval")] : [])
+    }
+
     func validate() throws {
         guard offset >= 0 else { throw ValidationError("--offset must be >= 0") }
         if let length, length < 0 { throw ValidationError("--length must be >= 0") }
-        guard every > 0 else { throw ValidationError("--every must be > 0") }
+        guard job.interval > 0 else { throw ValidationError("--interval must be > 0") }
+    }
+
+    /// What the options mean, as the fast path builds it too.
+    var job: AdoptJob {
+        AdoptJob(via: acquire.via, json: acquire.json, type: type, offset: offset, length: length,
+                 writable: writable, seal: seal, wait: wait, follow: follow || watchDeprecated,
+                 interval: interval ?? everyDeprecated ?? 1, count: count, dump: dump, pid: pid, fd: fd)
     }
 
     func run() throws {
-        try AdoptJob(via: acquire.via, json: acquire.json, type: type, offset: offset, length: length,
-                     writable: writable, seal: seal, wait: wait, watch: watch, every: every, count: count,
-                     dump: dump, pid: pid, fd: fd).run()
+        try job.run()
     }
 }
 
 /// What `adopt [options] PID FD` does once its arguments are known: the
 /// parsed command and the start-up fast path (FastPath.swift) both run it.
-struct AdoptJob {
+struct AdoptJob: Equatable {
     var via: BackendChoice = .auto
     var json = false
     var type = "auto"
@@ -70,47 +87,29 @@ struct AdoptJob {
     var writable = false
     var seal = false
     var wait = false
-    var watch = false
-    var every: Double = 1
+    var follow = false
+    var interval: Double = 1
     var count: Int?
     var dump: String?
     var pid: Int32
     var fd: Int32
 
     func run() throws {
-        let adopter = Adopter(handlers: builtInHandlers, via: via)
-        do {
-            let target = try TargetProcess(pid: pid, forFD: fd)
-            let adoption = try adopter.adopt(fd: fd, of: target, type: type == "auto" ? nil : type)
-            let access = try adoption.open(AccessOptions(writable: writable, sealShrink: seal, waitForDevice: wait))
-            if let dump {
-                try Dumper(access: access, adoption: adoption).dump(to: dump, offset: offset, length: length)
-                return
-            }
-            if watch {
-                Watcher(access: access, adoption: adoption, target: target, offset: offset,
-                        length: length ?? 64, json: json)
-                    .run(every: every, count: count)
-                return
-            }
-            try show(adoption, access)
-        } catch {
-            throw fail(error)
-        }
-    }
-
-    private func show(_ adoption: Adoption, _ access: any BufferAccess) throws(AdoptError) {
-        let bytes = try access.bytes(at: offset, length: length ?? 256)
-        var description = adoption.describe()
-        description.append("map", access.notes.joined(separator: "; "))
-        if json {
-            description.append("preview_offset", offset)
-            description.append("preview_hex", bytes.map { hex(Int($0), width: 2) }.joined())
-            print(description.json)
+        let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(via))
+        let target = try TargetProcess(pid: pid, forFD: fd)
+        let adoption = try adopter.adopt(fd: fd, of: target, type: type == "auto" ? nil : type)
+        let access = try adoption.open(AccessOptions(writable: writable, sealShrink: seal, waitForDevice: wait))
+        if let dump {
+            try HandOn.dump(dump).perform([adoption], pid: pid, defaultName: "", socket: "",
+                                          range: (offset, length), open: { _ in access })
+        } else if follow {
+            Watcher(access: access, adoption: adoption, target: target, offset: offset,
+                    length: length ?? 64, json: json)
+                .run(every: interval, count: count)
         } else {
-            print(description.text)
-            print("")
-            print(bytes.isEmpty ? "(nothing at offset \(offset))" : hexPreview(bytes, startingAt: offset))
+            var description = adoption.describe()
+            description.append("map", access.notes.joined(separator: "; "))
+            try printPreview(description, access, offset: offset, length: length ?? 256, json: json)
         }
     }
 }

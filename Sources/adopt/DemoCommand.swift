@@ -1,5 +1,5 @@
 import ArgumentParser
-import Core
+import RemoteFD
 import Glibc
 
 /// `adopt demo`: a memfd outliving its producer, with no module and no root.
@@ -32,16 +32,10 @@ struct DemoCommand: ParsableCommand {
         print("   producer says: \(line)")
 
         step("2. adopt fd \(fd) of pid \(pid) (no cooperation from it)")
-        let adopter = Adopter(handlers: builtInHandlers, via: via)
-        let adoption: Adoption
-        let access: any BufferAccess
-        do {
-            let target = try TargetProcess(pid: pid, forFD: fd)
-            adoption = try adopter.adopt(fd: fd, of: target)
-            access = try adoption.open()
-        } catch {
-            throw fail(error)
-        }
+        let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(via))
+        let target = try TargetProcess(pid: pid, forFD: fd)
+        let adoption = try adopter.adopt(fd: fd, of: target)
+        let access = try adoption.open()
         print(indent(adoption.describe().text))
 
         step("3. watch it change while the producer runs")
@@ -70,7 +64,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     private func text(_ access: any BufferAccess) throws -> String {
-        do { return leadingText(try access.bytes(at: 0, length: 64)) } catch { throw fail(error) }
+        leadingText(try access.bytes(at: 0, length: 64))
     }
 
     private func step(_ line: String) { print("\n" + line) }

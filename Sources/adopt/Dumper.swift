@@ -1,4 +1,4 @@
-import Core
+import RemoteFD
 import Glibc
 
 /// `--dump FILE|-`: copies the buffer out through BufferAccess.read (pread

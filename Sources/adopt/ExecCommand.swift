@@ -1,67 +1,81 @@
 import ArgumentParser
-import Core
+import RemoteFD
+import RemoteFDHandOff
+import RemoteFDKeeper
 import Glibc
 import SystemPackage
 
-/// `adopt exec --fd NAME=PID:FD … -- CMD ARGS`: hand buffers to a new
-/// program the systemd way.
-struct ExecCommand: ParsableCommand {
+/// `adopt exec NAME=PID:FD … -- CMD ARGS`: hand buffers to a new program
+/// the systemd way.
+struct ExecCommand: ParsableCommand, Deprecating {
     static let configuration = CommandConfiguration(
         commandName: "exec",
         abstract: "Adopt buffers and exec a command with them as LISTEN_FDS (fds 3…, LISTEN_PID, LISTEN_FDNAMES).",
+        usage: "adopt exec [--via <via>] [NAME=PID:FD ...] [--from-keeper <NAME> ...] [--socket <socket>] -- CMD [ARG ...]",
         discussion: """
             adopt replaces itself with CMD, so LISTEN_PID is CMD's pid. Close-on-exec is
             cleared only on the fds handed over (in the order given); every other fd above
             2 is closed at exec. A restarted producer picks its buffer up with
             sd_listen_fds_with_names(3).
 
-              adopt exec --fd counter=1234:3 -- restartable-producer
+              adopt exec counter=1234:3 -- restartable-producer
               adopt exec --from-keeper cam0 --socket /run/cam.sock -- my-producer
             """)
 
     @OptionGroup var acquire: AcquireOptions
 
-    @Option(name: .customLong("fd"), help: "NAME=PID:FD: adopt fd FD of PID and pass it under NAME (repeat).")
-    var fds: [NamedPidFd] = []
+    @Argument(help: "NAME=PID:FD: adopt fd FD of PID and pass it under NAME (in this order).")
+    var items: [NamedPidFd] = []
 
-    @Option(name: .customLong("from-keeper"), help: "NAME: get this buffer from the keeper and pass it under NAME (after the --fd ones).")
+    @Option(name: .customLong("from-keeper"), help: "NAME: get this buffer from the keeper and pass it under NAME (after the others).")
     var fromKeeper: [String] = []
 
     @OptionGroup var socket: KeeperSocketOption
 
-    @Argument(parsing: .postTerminator, help: "The command and its arguments.")
+    @Option(name: .customLong("fd"), help: .hidden)
+    var fdsDeprecated: [NamedPidFd] = []
+
+    /// The command and its arguments: everything after the first "--",
+    /// split off by `AdoptCommand.main` before parsing (ArgumentParser
+    /// allows no positional array before a post-terminator one).
     var command: [String] = []
 
+    enum CodingKeys: String, CodingKey {
+        case acquire, items, fromKeeper, socket, fdsDeprecated
+    }
+
+    var deprecations: [String] {
+        fdsDeprecated.isEmpty ? [] : [deprecated("exec --fd NAME=PID:FD", "exec NAME=PID:FD")]
+    }
+
+    /// The old --fd ones first, as they came first before.
+    private var buffers: [NamedPidFd] { fdsDeprecated + items }
+
     func validate() throws {
-        guard !command.isEmpty else { throw ValidationError("give the command after --") }
-        let names = fds.map(\.name) + fromKeeper
-        guard !names.isEmpty else { throw ValidationError("give at least one --fd NAME=PID:FD or --from-keeper NAME") }
-        for name in names where !ListenFDs.isValidName(name) {
-            throw ValidationError("bad fd name '\(name)' (\(KeeperProtocol.nameRule))")
+        let names = buffers.map(\.name) + fromKeeper
+        guard !names.isEmpty else { throw ValidationError("give at least one NAME=PID:FD or --from-keeper NAME") }
+        for name in names where !FdName.isValid(name) {
+            throw ValidationError("bad fd name '\(name)' (\(FdName.rule))")
         }
     }
 
     func run() throws {
-        let adopter = Adopter(handlers: builtInHandlers, via: acquire.via)
+        guard !command.isEmpty else {
+            // As the parser reports its own errors: message and this command's usage.
+            ExecCommand.exit(withError: ValidationError("give the command after --"))
+        }
+        let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via))
         var adoptions: [Adoption] = []
         var entries: [ListenFDs.Entry] = []
-        for item in fds {
-            do {
-                let adoption = try adopter.adopt(pid: item.source.pid, fd: item.source.fd)
-                adoptions.append(adoption)
-                entries.append(ListenFDs.Entry(name: item.name, descriptor: adoption.file.descriptor))
-            } catch {
-                throw fail(error)
-            }
+        for item in buffers {
+            let adoption = try adopter.adopt(pid: item.source.pid, fd: item.source.fd)
+            adoptions.append(adoption)
+            entries.append(ListenFDs.Entry(name: item.name, descriptor: adoption.file.descriptor))
         }
         if !fromKeeper.isEmpty {
-            do {
-                let client = try KeeperClient(socketPath: socket.path)
-                for name in fromKeeper {
-                    entries.append(ListenFDs.Entry(name: name, descriptor: try client.get(name).1))
-                }
-            } catch {
-                throw fail(error)
+            let client = try KeeperClient(socketPath: socket.path)
+            for name in fromKeeper {
+                entries.append(ListenFDs.Entry(name: name, descriptor: try client.get(name).1))
             }
         }
         // The adoptions own the fds: keep them alive until exec.
@@ -89,25 +103,16 @@ struct FdstoreCommand: ParsableCommand {
     var items: [NamedPidFd]
 
     func validate() throws {
-        for item in items where !ListenFDs.isValidName(item.name) {
-            throw ValidationError("bad fd name '\(item.name)' (\(KeeperProtocol.nameRule))")
+        for item in items where !FdName.isValid(item.name) {
+            throw ValidationError("bad fd name '\(item.name)' (\(FdName.rule))")
         }
     }
 
     func run() throws {
-        let adopter = Adopter(handlers: builtInHandlers, via: acquire.via)
+        let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via))
         for item in items {
-            let adoption: Adoption
-            do {
-                adoption = try adopter.adopt(pid: item.source.pid, fd: item.source.fd)
-            } catch {
-                throw fail(error)
-            }
-            do {
-                try FdStore.store(adoption.file.descriptor, name: item.name)
-            } catch {
-                throw fail(error, pid: item.source.pid, fd: item.source.fd)
-            }
+            let adoption = try adopter.adopt(pid: item.source.pid, fd: item.source.fd)
+            try storeInFdStore(adoption.file.descriptor, name: item.name, pid: item.source.pid, fd: item.source.fd)
             print("stored pid \(item.source.pid) fd \(item.source.fd) (\(adoption.type)) as \(item.name)")
         }
     }

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Glibc
 
 /// Start-up fast path. swift-argument-parser builds its model of every
@@ -8,26 +7,24 @@ import Glibc
 /// PID…`, decimal numbers only — mean exactly the defaults, so they go
 /// straight to the jobs the parsed commands run. Anything else (another
 /// option, a subcommand, a number that does not fit, help) takes the
-/// parser, unchanged: errors and messages still come from it.
-extension AdoptCommand {
-    static func main() {
-        let arguments = Array(CommandLine.arguments.dropFirst())
-        if let job = FastPath.job(for: arguments) {
-            do {
-                try job()
-            } catch {
-                exit(withError: error)
-            }
-            return
-        }
-        main(nil)
-    }
-}
-
+/// parser, unchanged: errors and messages still come from it. A test
+/// (FastPathTests) checks that both give the same job.
 enum FastPath {
-    static func job(for arguments: [String]) -> (() throws -> Void)? {
+    enum Job: Equatable {
+        case adopt(AdoptJob)
+        case list(ListJob)
+
+        func run() throws {
+            switch self {
+            case .adopt(let job): try job.run()
+            case .list(let job): try job.run()
+            }
+        }
+    }
+
+    static func job(for arguments: [String]) -> Job? {
         if arguments.count == 2, let pid = number(arguments[0]), let fd = number(arguments[1]) {
-            return { try AdoptJob(pid: pid, fd: fd).run() }
+            return .adopt(AdoptJob(pid: pid, fd: fd))
         }
         guard arguments.first == "list" else { return nil }
         var rest = arguments.dropFirst()
@@ -42,7 +39,7 @@ enum FastPath {
             pids.append(pid)
         }
         guard !pids.isEmpty else { return nil }
-        return { try ListJob(noSharers: noSharers, pids: pids).run() }
+        return .list(ListJob(noSharers: noSharers, pids: pids))
     }
 
     /// Decimal digits only, fitting an Int32: what the parser accepts for

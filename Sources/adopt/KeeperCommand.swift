@@ -1,6 +1,8 @@
 import ArgumentParser
-import Core
 import Glibc
+import RemoteFD
+import RemoteFDHandOff
+import RemoteFDKeeper
 import SystemPackage
 
 /// `adopt keeper …`: the client side of `adopt hold`.
@@ -17,23 +19,13 @@ struct KeeperCommand: ParsableCommand {
         @Flag(name: .long, help: "Print JSON.") var json = false
 
         func run() throws {
-            let buffers: [HeldBufferInfo]
-            do {
-                buffers = try KeeperClient(socketPath: socket.path).list()
-            } catch {
-                throw fail(error)
-            }
+            let buffers = try KeeperClient(socketPath: socket.path).list()
             if json {
                 print("{\"socket\":\(JSON.quote(socket.path)),\"buffers\":[" + buffers.map(\.description.json).joined(separator: ",") + "]}")
                 return
             }
-            let header = ["NAME", "TYPE", "SIZE", "OWNER", "FROM", "INODE"]
-            let rows = buffers.map { [$0.name, $0.type, String($0.size), String($0.ownerUID), "\($0.sourcePID):\($0.sourceFD)", String($0.inode)] }
-            let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max()! }
-            for row in [header] + rows {
-                print(row.enumerated().map { c, cell in c == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[c] - cell.count) }
-                    .joined(separator: "  "))
-            }
+            printTable(header: ["NAME", "TYPE", "SIZE", "OWNER", "FROM", "INODE"],
+                       rows: buffers.map { [$0.name, $0.type, String($0.size), String($0.ownerUID), "\($0.sourcePID):\($0.sourceFD)", String($0.inode)] })
         }
     }
 
@@ -50,55 +42,59 @@ struct KeeperCommand: ParsableCommand {
         @Argument(parsing: .postTerminator, help: "With --exec: the command.") var command: [String] = []
 
         func validate() throws {
-            if exec == command.isEmpty { throw ValidationError("--exec and a command after -- go together") }
+            _ = try handOn()
+        }
+
+        func handOn() throws -> HandOn? {
+            try HandOn.from(dump: dump, toFdstore: toFdstore, exec: exec, fdname: exec ? name : nil, command: command)
         }
 
         func run() throws {
-            let info: HeldBufferInfo
-            let fd: FileDescriptor
+            let handOn = try handOn()
+            let (info, fd) = try KeeperClient(socketPath: socket.path).get(name)
+            let pid: pid_t? = info.sourcePID >= 0 ? info.sourcePID : nil
+            let sourceFD: Int32? = info.sourceFD >= 0 ? info.sourceFD : nil
+            let file: AdoptedFile
             do {
-                (info, fd) = try KeeperClient(socketPath: socket.path).get(name)
+                file = try AdoptedFile(descriptor: fd, pid: info.sourcePID, fd: info.sourceFD, backendName: "keeper")
             } catch {
-                throw fail(error)
+                try? fd.close()
+                throw AdoptError(pid: pid, fd: sourceFD, reason: .other, errno: error, "fstat of the fd from the keeper failed")
             }
-            if exec { throw execHandingOn([ListenFDs.Entry(name: name, descriptor: fd)], command: command) }
-            if let toFdstore {
-                do { try FdStore.store(fd, name: toFdstore) } catch { throw fail(error, pid: info.sourcePID, fd: info.sourceFD) }
-                print("stored \(name) in the fd store as \(toFdstore)")
+            guard let adoption = Adoption.identify(file, handlers: builtInHandlers) else {
+                if case .exec? = handOn {} else if case .fdstore? = handOn {} else {
+                    throw AdoptError(pid: pid, fd: sourceFD, reason: .notAdoptable(kind: FileKind.describe(file)),
+                                     "the keeper's \(name) is not an adoptable buffer: \(FileKind.describe(file))")
+                }
+                // Handed on as it is: what it is does not matter to exec or the fd store.
+                try handOnUnidentified(handOn!, file: file, info: info)
                 return
             }
-            let adoption: Adoption
-            do {
-                let file = try AdoptedFile(descriptor: fd, pid: info.sourcePID, fd: info.sourceFD, backendName: "keeper")
-                guard let identified = Adoption.identify(file, handlers: builtInHandlers) else {
-                    throw fail(AdoptError(pid: info.sourcePID, fd: info.sourceFD, reason: .notAdoptable(kind: FileKind.describe(file)),
-                                          "the keeper's \(name) is not an adoptable buffer: \(FileKind.describe(file))"))
+            if let handOn {
+                try handOn.perform([adoption], pid: info.sourcePID, defaultName: name, socket: socket.path) { event, fields in
+                    if event == "stored" { print("stored \(name) in the fd store as \(fields["name"]?.text ?? "")") }
                 }
-                adoption = identified
-            } catch let error as Errno {
-                throw fail(AdoptError(pid: info.sourcePID, fd: info.sourceFD, reason: .other, errno: error, "fstat of the fd from the keeper failed"))
+                return
             }
-            do {
-                let access = try adoption.open()
-                if let dump {
-                    try Dumper(access: access, adoption: adoption).dump(to: dump, offset: 0, length: nil)
-                    return
-                }
-                var description = adoption.describe()
-                description["via"] = .string("keeper \(socket.path)")
-                description.append("keeper_name", name)
-                description.append("owner_uid", Int(info.ownerUID))
-                let bytes = try access.bytes(at: 0, length: 256)
-                if json {
-                    description.append("preview_hex", bytes.map { hex(Int($0), width: 2) }.joined())
-                    print(description.json)
-                } else {
-                    print(description.text)
-                    print("")
-                    print(bytes.isEmpty ? "(empty)" : hexPreview(bytes, startingAt: 0))
-                }
-            } catch {
-                throw fail(error)
+            var description = adoption.describe()
+            description["via"] = .string("keeper \(socket.path)")
+            description.append("keeper_name", name)
+            description.append("owner_uid", Int(info.ownerUID))
+            try printPreview(description, try adoption.open(), offset: 0, length: 256, json: json,
+                             jsonOffset: false, empty: "(empty)")
+        }
+
+        /// exec and the fd store take any fd, identified or not (as before
+        /// identification was needed to preview).
+        private func handOnUnidentified(_ handOn: HandOn, file: AdoptedFile, info: HeldBufferInfo) throws {
+            switch handOn {
+            case .exec(_, let command):
+                throw execHandingOn([ListenFDs.Entry(name: name, descriptor: file.descriptor)], command: command)
+            case .fdstore(let storeName):
+                try storeInFdStore(file.descriptor, name: storeName, pid: info.sourcePID, fd: info.sourceFD)
+                print("stored \(name) in the fd store as \(storeName)")
+            default:
+                break
             }
         }
     }
@@ -110,38 +106,45 @@ struct KeeperCommand: ParsableCommand {
         @Argument(help: "The buffer's name.") var name: String
 
         func run() throws {
-            do { try KeeperClient(socketPath: socket.path).release(name) } catch { throw fail(error) }
+            try KeeperClient(socketPath: socket.path).release(name)
             print("released \(name)")
         }
     }
 
-    struct Add: ParsableCommand {
+    struct Add: ParsableCommand, Deprecating {
         static let configuration = CommandConfiguration(
             abstract: "Adopt PID:FD here (with this uid's rights) and give it to the keeper under NAME.")
 
         @OptionGroup var acquire: AcquireOptions
         @OptionGroup var socket: KeeperSocketOption
-        @Argument(help: "The name to keep it under.") var name: String
-        @Argument(help: "PID:FD of the buffer.") var source: PidFd
+        @Argument(help: "NAME=PID:FD: the name to keep it under, and the buffer.") var item: String
+        @Argument(help: .hidden) var sourceDeprecated: PidFd?
+
+        var deprecations: [String] {
+            sourceDeprecated != nil ? [deprecated("keeper add NAME PID:FD", "keeper add NAME=PID:FD")] : []
+        }
+
+        /// NAME=PID:FD, or the previous release's NAME PID:FD.
+        var named: NamedPidFd? {
+            if let sourceDeprecated { return NamedPidFd(name: item, source: sourceDeprecated) }
+            return NamedPidFd(argument: item)
+        }
+
+        func validate() throws {
+            guard named != nil else { throw ValidationError("give the buffer as NAME=PID:FD") }
+        }
 
         func run() throws {
-            let adoption: Adoption
-            do {
-                adoption = try Adopter(handlers: builtInHandlers, via: acquire.via).adopt(pid: source.pid, fd: source.fd)
-            } catch {
-                throw fail(error)
-            }
-            let info: HeldBufferInfo?
-            do {
-                info = try KeeperClient(socketPath: socket.path).add(name, descriptor: adoption.file.descriptor,
-                                                                     sourcePID: source.pid, sourceFD: source.fd)
-            } catch {
-                throw fail(error)
-            }
+            let item = named!
+            let source = item.source
+            let adoption = try Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via))
+                .adopt(pid: source.pid, fd: source.fd)
+            let info = try KeeperClient(socketPath: socket.path).add(item.name, descriptor: adoption.file.descriptor,
+                                                                     source: KeeperRequest.Source(pid: source.pid, fd: source.fd))
             if acquire.json, let info {
                 print(info.description.json)
             } else {
-                print("added \(name): \(adoption.type) \(info?.size ?? adoption.file.currentSize) bytes from pid \(source.pid) fd \(source.fd)")
+                print("added \(item.name): \(adoption.type) \(info?.size ?? adoption.file.currentSize) bytes from pid \(source.pid) fd \(source.fd)")
             }
         }
     }
@@ -160,12 +163,8 @@ struct KeeperCommand: ParsableCommand {
         @Option(name: .long, help: "The successor keeper's socket.") var to: String
 
         func run() throws {
-            do {
-                let count = try KeeperClient(socketPath: socket.path).handover(to: to)
-                print("handed over \(count) buffers from \(socket.path) to \(to)")
-            } catch {
-                throw fail(error)
-            }
+            let count = try KeeperClient(socketPath: socket.path).handover(to: to)
+            print("handed over \(count) buffers from \(socket.path) to \(to)")
         }
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Core
+import RemoteFD
 import Glibc
 
 /// `adopt list PID…` / `adopt list --all`.
@@ -23,14 +23,19 @@ struct ListCommand: ParsableCommand {
         if all != pids.isEmpty { throw ValidationError("give process ids, or --all") }
     }
 
+    /// What the options mean, as the fast path builds it too.
+    var job: ListJob {
+        ListJob(via: acquire.via, json: acquire.json, all: all, noSharers: noSharers, pids: pids)
+    }
+
     func run() throws {
-        try ListJob(via: acquire.via, json: acquire.json, all: all, noSharers: noSharers, pids: pids).run()
+        try job.run()
     }
 }
 
 /// What `adopt list` does once its arguments are known (the parsed command
 /// and the start-up fast path both run it).
-struct ListJob {
+struct ListJob: Equatable {
     var via: BackendChoice = .auto
     var json = false
     var all = false
@@ -38,58 +43,31 @@ struct ListJob {
     var pids: [Int32]
 
     func run() throws {
-        let inventory = Inventory(handlers: builtInHandlers, backend: Backends.resolve(via))
+        let inventory = Inventory(handlers: builtInHandlers, backend: chosenBackend(via))
         let scanned = all ? Inventory.allPids() : pids
         let result = inventory.scan(pids: scanned, findSharers: !noSharers && !all)
         let totals = Totals(result.entries)
         if json {
             printJSON(result, totals)
         } else {
-            printTable(result, totals)
+            printText(result, totals)
         }
         // One uninspectable process is a line, not a failure; nothing
         // inspectable at all among explicitly named pids is.
         if !all && result.errors.count == Set(pids).count { throw ExitCode(1) }
     }
 
-    private func printTable(_ result: Inventory.Result, _ totals: Totals) {
-        let header = ["PID", "FD", "TYPE", "SIZE", "INODE", "NAME", "DETAIL", "SHARED-WITH"]
+    private func printText(_ result: Inventory.Result, _ totals: Totals) {
         let rows = result.entries.map { e in
             [String(e.pid), String(e.fd), e.type, String(e.size), String(e.inode),
              e.description["name"].map { $0 == .null ? "-" : $0.text } ?? "-", e.detail,
              e.sharedWith.isEmpty ? "-" : e.sharedWith.map(String.init).joined(separator: ",")]
         }
-        // One pass for the widths, and the whole table written at once: with
-        // 10 000 rows, building 8 concatenated row arrays and a print per
-        // line cost as much as the scan itself.
-        var widths = header.map(Self.width)
-        for row in rows {
-            for col in row.indices { widths[col] = max(widths[col], Self.width(row[col])) }
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity((widths.reduce(0, +) + 2 * widths.count) * (rows.count + 1) + 256)
-        func emit(_ row: [String]) {
-            for col in row.indices {
-                out.append(contentsOf: row[col].utf8)
-                if col == row.count - 1 { break }
-                out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: widths[col] - Self.width(row[col]) + 2))
-            }
-            out.append(UInt8(ascii: "\n"))
-        }
-        emit(header)
-        for row in rows { emit(row) }
-        for error in result.errors { out.append(contentsOf: "error: \(error)\n".utf8) }
-        out.append(contentsOf: "total: \(totals.count) buffers, \(totals.bytes) bytes\n".utf8)
-        for (key, value) in totals.groups { out.append(contentsOf: "  \(key): \(value.count) buffers, \(value.bytes) bytes\n".utf8) }
-        fflush(stdout)
-        _ = out.withUnsafeBytes { writeAll(STDOUT_FILENO, $0) }
-    }
-
-    /// A cell's width in characters, as `String.count` counts them, without
-    /// walking grapheme clusters when the text is ASCII (nearly always).
-    static func width(_ s: String) -> Int {
-        var utf8 = s
-        return utf8.withUTF8 { bytes in bytes.allSatisfy { $0 < 0x80 } } ? s.utf8.count : s.count
+        let footer = result.errors.map { "error: \($0)" }
+            + ["total: \(totals.count) buffers, \(totals.bytes) bytes (read via \(result.method))"]
+            + totals.groups.map { "  \($0.key): \($0.value.count) buffers, \($0.value.bytes) bytes" }
+        printTable(header: ["PID", "FD", "TYPE", "SIZE", "INODE", "NAME", "DETAIL", "SHARED-WITH"],
+                   rows: rows, footer: footer)
     }
 
     private func printJSON(_ result: Inventory.Result, _ totals: Totals) {
@@ -111,7 +89,8 @@ struct ListJob {
             return d.json
         }
         let groups = totals.groups.map { "\(JSON.quote($0.key)):{\"count\":\($0.value.count),\"bytes\":\($0.value.bytes)}" }
-        print("{\"buffers\":[\(buffers.joined(separator: ","))],\"errors\":[\(errors.joined(separator: ","))],"
+        print("{\"via\":\(JSON.quote(result.method)),"
+              + "\"buffers\":[\(buffers.joined(separator: ","))],\"errors\":[\(errors.joined(separator: ","))],"
               + "\"totals\":{\"count\":\(totals.count),\"bytes\":\(totals.bytes),\"groups\":{\(groups.joined(separator: ","))}}}")
     }
 }

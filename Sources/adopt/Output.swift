@@ -1,4 +1,5 @@
 import Glibc
+import RemoteFD
 
 func printError(_ line: String) {
     var text = line
@@ -10,9 +11,7 @@ func printError(_ line: String) {
 func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
     var done = 0
     while done < bytes.count {
-        let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
-        if n < 0 {
-            if errno == EINTR { continue }
+        guard case .success(let n) = retryingOnEINTR({ write(fd, bytes.baseAddress! + done, bytes.count - done) }) else {
             return false
         }
         done += n
@@ -85,4 +84,60 @@ func checksum(_ bytes: [UInt8]) -> UInt64 {
         h = h &* 0x100_0000_01b3
     }
     return h
+}
+
+/// The one preview printer (adopt PID FD, keeper get): the description,
+/// then a hex preview of `length` bytes at `offset`; as JSON, the
+/// description with "preview_offset" (unless `jsonOffset` is false) and
+/// "preview_hex".
+func printPreview(_ description: Description, _ access: any BufferAccess, offset: Int, length: Int, json: Bool,
+                  jsonOffset: Bool = true, empty: String? = nil) throws(AdoptError) {
+    let bytes = try access.bytes(at: offset, length: length)
+    var description = description
+    if json {
+        if jsonOffset { description.append("preview_offset", offset) }
+        description.append("preview_hex", bytes.map { hex(Int($0), width: 2) }.joined())
+        print(description.json)
+    } else {
+        print(description.text)
+        print("")
+        print(bytes.isEmpty ? empty ?? "(nothing at offset \(offset))" : hexPreview(bytes, startingAt: offset))
+    }
+}
+
+/// The one table printer (adopt list, keeper list): columns padded to
+/// their widest cell, two spaces apart, the last one unpadded; `footer`
+/// lines after. Built as bytes and written at once: with 10 000 rows,
+/// building concatenated row strings and a print per line cost as much as
+/// the scan behind them.
+func printTable(header: [String], rows: [[String]], footer: [String] = []) {
+    var widths = header.map(cellWidth)
+    for row in rows {
+        for col in row.indices { widths[col] = max(widths[col], cellWidth(row[col])) }
+    }
+    var out: [UInt8] = []
+    out.reserveCapacity((widths.reduce(0, +) + 2 * widths.count) * (rows.count + 1) + 256)
+    func emit(_ row: [String]) {
+        for col in row.indices {
+            out.append(contentsOf: row[col].utf8)
+            if col == row.count - 1 { break }
+            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: widths[col] - cellWidth(row[col]) + 2))
+        }
+        out.append(UInt8(ascii: "\n"))
+    }
+    emit(header)
+    for row in rows { emit(row) }
+    for line in footer {
+        out.append(contentsOf: line.utf8)
+        out.append(UInt8(ascii: "\n"))
+    }
+    fflush(stdout)
+    _ = out.withUnsafeBytes { writeAll(STDOUT_FILENO, $0) }
+}
+
+/// A cell's width in characters, as `String.count` counts them, without
+/// walking grapheme clusters when the text is ASCII (nearly always).
+func cellWidth(_ s: String) -> Int {
+    var utf8 = s
+    return utf8.withUTF8 { bytes in bytes.allSatisfy { $0 < 0x80 } } ? s.utf8.count : s.count
 }

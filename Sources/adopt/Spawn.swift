@@ -1,5 +1,4 @@
-import CShims
-import Core
+import RemoteFD
 import Glibc
 
 /// A child process whose stdout we read (posix_spawn; no Foundation in
@@ -13,7 +12,7 @@ final class SpawnedProcess {
         var pipeFDs: [Int32] = [0, 0]
         guard pipe(&pipeFDs) == 0 else { throw SpawnError(path: path, errno: errno) }
         // Neither end leaks into the child beyond its dup2'ed stdout.
-        for end in pipeFDs { _ = rfd_set_fd_flags(end, FD_CLOEXEC) }
+        for end in pipeFDs { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -44,9 +43,7 @@ final class SpawnedProcess {
                 return line
             }
             var chunk = [UInt8](repeating: 0, count: 256)
-            let n = read(stdoutFD, &chunk, chunk.count)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return nil }
+            guard case .success(let n) = retryingOnEINTR({ read(stdoutFD, &chunk, chunk.count) }), n > 0 else { return nil }
             pending += chunk[..<n]
         }
     }
@@ -57,7 +54,7 @@ final class SpawnedProcess {
     @discardableResult
     func wait() -> Int32 {
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        _ = retryingOnEINTR { waitpid(pid, &status, 0) }
         return status
     }
 }

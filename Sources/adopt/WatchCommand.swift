@@ -1,29 +1,33 @@
 import ArgumentParser
-import Core
 import Glibc
+import RemoteFD
+import RemoteFDCapture
+import RemoteFDHandOff
 import SystemPackage
 
-/// `adopt watch PID` / `adopt watch --name COMM`: capture a process's
-/// buffers when it exits or crashes (ptrace exit stop, no module).
-struct WatchCommand: ParsableCommand {
+/// `adopt watch PID` / `adopt watch --comm COMM`: capture a process's
+/// buffers when it exits or crashes.
+struct WatchCommand: ParsableCommand, Deprecating {
     static let configuration = CommandConfiguration(
         commandName: "watch",
         abstract: "When a process exits or crashes, take its buffers before the kernel closes them, and keep or hand them on.",
         discussion: """
-            Traces the process with PTRACE_SEIZE + PTRACE_O_TRACEEXIT (no module needed):
-            at its exit stop — exit(), a fatal signal, SIGKILL too — the fd table is still
-            there; the buffers are adopted, then the process is let go and its parent sees
-            its real exit status. Signals and job control pass through unchanged.
-            A process that already has a tracer (TracerPid) is refused.
-            --name waits for a process with that command name: through the netlink
+            With the module (--via auto when /dev/remotefd can be opened, or --via kmod) the
+            module takes the files at exit (REMOTEFD_IOC_WATCH); the process is not stopped.
+            Otherwise it traces the process with PTRACE_SEIZE + PTRACE_O_TRACEEXIT: at its
+            exit stop — exit(), a fatal signal, SIGKILL too — the fd table is still there;
+            the buffers are adopted, then the process is let go and its parent sees its real
+            exit status. Signals and job control pass through unchanged. A process that
+            already has a tracer (TracerPid) is refused.
+            --comm waits for a process with that command name: through the netlink
             process-events connector (exec and comm changes, as they happen) when allowed
-            (with CAP_NET_ADMIN), else by polling /proc every --poll-interval seconds, when a
+            (with CAP_NET_ADMIN), else by polling /proc every --interval seconds, when a
             process living shorter than one interval can be missed.
 
               adopt watch 1234 --fd 3 --dump last.bin
               adopt watch 1234 --dump-dir /var/tmp/crash
               adopt watch 1234 --hold cam0 --socket /run/cam.sock
-              adopt watch --name producer --fdname counter --exec -- restartable-producer
+              adopt watch --comm producer --fdname counter --exec -- restartable-producer
             """)
 
     @OptionGroup var acquire: AcquireOptions
@@ -31,13 +35,13 @@ struct WatchCommand: ParsableCommand {
     @Argument(help: "The process to watch.")
     var pid: Int32?
 
-    @Option(name: .customLong("name"), help: "Watch the first process with this command name (/proc/PID/comm) instead of a PID, waiting for one to start.")
+    @Option(name: .long, help: "Watch the first process with this command name (/proc/PID/comm) instead of a PID, waiting for one to start.")
     var comm: String?
 
-    @Option(name: .long, help: "With --name, without CAP_NET_ADMIN: seconds between scans of /proc.")
-    var pollInterval: Double = 0.01
+    @Option(name: .long, help: "With --comm, without CAP_NET_ADMIN: seconds between scans of /proc (default 0.01).")
+    var interval: Double?
 
-    @Option(name: .long, help: "With --name: give up after this many seconds.")
+    @Option(name: .long, help: "With --comm: give up after this many seconds.")
     var timeout: Double?
 
     @Option(name: .customLong("fd"), help: "Capture this fd (repeat). Default: every adoptable buffer.")
@@ -63,48 +67,67 @@ struct WatchCommand: ParsableCommand {
     @Option(name: .long, help: "With --exec: the LISTEN_FDNAMES name (NAME.FD when several; default: the process's command name).")
     var fdname: String?
 
+    @Option(name: .customLong("name"), help: .hidden)
+    var nameDeprecated: String?
+
+    @Option(name: .customLong("poll-interval"), help: .hidden)
+    var pollIntervalDeprecated: Double?
+
     @Argument(parsing: .postTerminator, help: "With --exec: the command.")
     var command: [String] = []
 
+    var deprecations: [String] {
+        (nameDeprecated != nil ? [deprecated("watch --name COMM", "--comm COMM")] : [])
+            + (pollIntervalDeprecated != nil ? [deprecated("--poll-interval", "--interval")] : [])
+    }
+
+    private var processName: String? { comm ?? nameDeprecated }
+    private var pollInterval: Double { interval ?? pollIntervalDeprecated ?? 0.01 }
+
     func validate() throws {
-        if (pid == nil) == (comm == nil) { throw ValidationError("give a PID or --name COMM") }
-        if exec == command.isEmpty { throw ValidationError("--exec and a command after -- go together") }
-        let actions = [dump != nil, dumpDir != nil, hold != nil, toFdstore != nil, exec].filter { $0 }.count
-        if actions > 1 { throw ValidationError("choose one of --dump, --dump-dir, --hold, --to-fdstore, --exec") }
-        if dump != nil && fds.count > 1 { throw ValidationError("--dump writes one buffer: give at most one --fd (or use --dump-dir)") }
-        for name in [hold, toFdstore, fdname].compactMap({ $0 }) where !KeeperProtocol.isValidName(name) {
-            throw ValidationError("bad name '\(name)' (\(KeeperProtocol.nameRule))")
+        if (pid == nil) == (processName == nil) { throw ValidationError("give a PID or --comm COMM") }
+        let handOn = try handOn()
+        if case .dump? = handOn, fds.count > 1 {
+            throw ValidationError("--dump writes one buffer: give at most one --fd (or use --dump-dir)")
         }
-        guard pollInterval > 0 else { throw ValidationError("--poll-interval must be > 0") }
+        guard pollInterval > 0 else { throw ValidationError("--interval must be > 0") }
+    }
+
+    func handOn() throws -> HandOn? {
+        try HandOn.from(dump: dump, dumpDir: dumpDir, hold: hold, toFdstore: toFdstore,
+                        exec: exec, fdname: fdname, command: command)
     }
 
     func run() throws {
         let json = acquire.json
+        let handOn = try handOn()
         var watched: pid_t
         if let pid {
             watched = pid
         } else {
+            let wanted = processName!
             let announce: (ProcessByName.Method) -> Void = { method in
                 var fields = Description()
-                fields.append("name", comm!)
+                fields.append("name", wanted)
                 fields.append("method", method.rawValue)
                 printEvent("waiting", fields, json: json)
             }
-            guard let found = ProcessByName.wait(for: comm!, interval: pollInterval, timeout: timeout, method: announce) else {
-                printError("adopt: watch --name \(comm!): no process with that name started within \(timeout ?? 0) s (ETIMEDOUT)")
+            guard let found = ProcessByName.wait(for: wanted, interval: pollInterval, timeout: timeout, method: announce) else {
+                let option = comm != nil ? "--comm" : "--name"
+                printError("adopt: watch \(option) \(wanted): no process with that name started within \(timeout ?? 0) s (ETIMEDOUT)")
                 throw ExitCode(1)
             }
             watched = found
         }
-        let processName = ProcessByName.comm(of: watched) ?? "process"
+        let comm = ProcessByName.comm(of: watched) ?? "process"
 
         let requested = fds.isEmpty ? nil : fds
         let result: (adopted: [Adoption], failures: [AdoptError])
         let outcome: String
         if let module = try moduleCapture(for: watched) {
-            (result, outcome) = try captureWithModule(module, pid: watched, processName: processName, requested: requested, json: json)
+            (result, outcome) = try captureWithModule(module, pid: watched, comm: comm, requested: requested, json: json)
         } else {
-            (result, outcome) = try captureWithPtrace(pid: watched, processName: processName, requested: requested, json: json)
+            (result, outcome) = try captureWithPtrace(pid: watched, comm: comm, requested: requested, json: json)
         }
         var exitFields = Description()
         exitFields.append("pid", Int(watched))
@@ -121,16 +144,26 @@ struct WatchCommand: ParsableCommand {
             printError("adopt: pid \(watched): nothing captured (\(fds.isEmpty ? "it held no adoptable buffer" : "none of the fds could be adopted"))")
             throw ExitCode(1)
         }
-        if dump != nil && result.adopted.count > 1 {
+        guard let handOn else {
+            var fields = Description()
+            fields.append("buffers", result.adopted.count)
+            printEvent("holding", fields, json: json)
+            // Kept until interrupted; closing them (on exit) frees them.
+            while true { pause() }
+        }
+        if case .dump = handOn, result.adopted.count > 1 {
             printError("adopt: pid \(watched): --dump writes one buffer but \(result.adopted.count) were captured: use --fd or --dump-dir")
             throw ExitCode(1)
         }
-        try handOn(result.adopted, pid: watched, processName: processName, json: json)
+        try handOn.perform(result.adopted, pid: watched, defaultName: FdName.sanitized(comm), socket: socket.path) {
+            printEvent($0, $1, json: json)
+        }
         if !result.failures.isEmpty { throw ExitCode(1) }
     }
 
-    /// The module's capture when `--via kmod`, or `--via auto` and the loaded
-    /// module can capture on exit; nil for the ptrace path.
+    /// The module's capture when `--via kmod`, or `--via auto` and the
+    /// module can be opened and can capture (Backends.choose's policy: no
+    /// module, no word; a module we cannot use, one line); nil for ptrace.
     private func moduleCapture(for pid: pid_t) throws -> KmodExitCapture? {
         switch acquire.via {
         case .kmod:
@@ -139,19 +172,26 @@ struct WatchCommand: ParsableCommand {
             } catch {
                 var named = error
                 named.pid = pid
-                throw failProcess(named)
+                throw named
             }
-        case .auto where KmodBackend().isAvailable:
-            return try? KmodExitCapture()
+        case .auto:
+            do {
+                return try KmodExitCapture()
+            } catch {
+                if error.errno != .noSuchFileOrDirectory {
+                    printError("adopt: \(error.detail): capturing with ptrace")
+                }
+                return nil
+            }
         default:
             return nil
         }
     }
 
-    private func watchingEvent(_ pid: pid_t, _ processName: String, how: String, json: Bool) {
+    private func watchingEvent(_ pid: pid_t, _ comm: String, how: String, json: Bool) {
         var fields = Description()
         fields.append("pid", Int(pid))
-        fields.append("comm", processName)
+        fields.append("comm", comm)
         fields.append("fds", fds.isEmpty ? "every adoptable buffer" : fds.map(String.init).joined(separator: ","))
         fields.append("via", how)
         printEvent("watching", fields, json: json)
@@ -159,111 +199,30 @@ struct WatchCommand: ParsableCommand {
 
     /// The module takes the files at exit; the process is not stopped and
     /// may have a tracer of its own.
-    private func captureWithModule(_ module: KmodExitCapture, pid: pid_t, processName: String, requested: [Int32]?,
+    private func captureWithModule(_ module: KmodExitCapture, pid: pid_t, comm: String, requested: [Int32]?,
                                    json: Bool) throws -> ((adopted: [Adoption], failures: [AdoptError]), String) {
-        do {
-            let target = try TargetProcess(pid: pid)
-            if let pidfd = target.pidfd {
-                try module.arm(pidfd: pidfd, pid: pid, fds: requested)
-            } else {
-                try module.arm(pid: pid, fds: requested)
-            }
-        } catch {
-            throw failProcess(error)
+        let target = try TargetProcess(pid: pid)
+        if let pidfd = target.pidfd {
+            try module.arm(pidfd: pidfd, pid: pid, fds: requested)
+        } else {
+            try module.arm(pid: pid, fds: requested)
         }
-        watchingEvent(pid, processName, how: "kmod (REMOTEFD_IOC_WATCH)", json: json)
+        watchingEvent(pid, comm, how: "kmod (REMOTEFD_IOC_WATCH)", json: json)
         let collection = module.collectUntilExit(pid: pid, requested: requested, handlers: builtInHandlers)
         return ((collection.adopted, collection.failures), collection.outcome)
     }
 
     /// Attach, wait and detach on this (the main) thread: ptrace belongs to
     /// the thread that attached.
-    private func captureWithPtrace(pid: pid_t, processName: String, requested: [Int32]?,
+    private func captureWithPtrace(pid: pid_t, comm: String, requested: [Int32]?,
                                    json: Bool) throws -> ((adopted: [Adoption], failures: [AdoptError]), String) {
-        let capture: ExitCapture
-        do {
-            capture = try ExitCapture(pid: pid)
-        } catch {
-            throw failProcess(error)
+        let capture = try ExitCapture(pid: pid)
+        watchingEvent(pid, comm, how: "ptrace (PTRACE_O_TRACEEXIT)", json: json)
+        // Any note about the module was printed for the capture already.
+        let adopter = Adopter(handlers: builtInHandlers, backend: Backends.resolve(acquire.via))
+        let (result, exit) = try capture.waitForExit { target in
+            ExitCapture.capture(from: target, fds: requested, adopter: adopter)
         }
-        watchingEvent(pid, processName, how: "ptrace (PTRACE_O_TRACEEXIT)", json: json)
-        let adopter = Adopter(handlers: builtInHandlers, via: acquire.via)
-        do {
-            let (result, exit) = try capture.waitForExit { target in
-                ExitCapture.capture(from: target, fds: requested, adopter: adopter)
-            }
-            return (result, exit.text)
-        } catch {
-            throw failProcess(error)
-        }
-    }
-
-    /// NAME for one buffer, NAME.FD for each of several.
-    private func names(_ base: String, _ adopted: [Adoption]) -> [String] {
-        adopted.count == 1 ? [base] : adopted.map { "\(base).\($0.file.fd)" }
-    }
-
-    private func handOn(_ adopted: [Adoption], pid: pid_t, processName: String, json: Bool) throws {
-        if let dump {
-            do {
-                let adoption = adopted[0]
-                try Dumper(access: try adoption.open(), adoption: adoption).dump(to: dump, offset: 0, length: nil)
-            } catch {
-                throw fail(error)
-            }
-        } else if let dumpDir {
-            for adoption in adopted {
-                let path = "\(dumpDir)/\(pid)-fd\(adoption.file.fd).\(adoption.type)"
-                do {
-                    try Dumper(access: try adoption.open(), adoption: adoption).dump(to: path, offset: 0, length: nil)
-                } catch {
-                    throw fail(error)
-                }
-            }
-        } else if let hold {
-            let client: KeeperClient
-            do { client = try KeeperClient(socketPath: socket.path) } catch { throw fail(error) }
-            for (adoption, name) in zip(adopted, names(hold, adopted)) {
-                do {
-                    try client.add(name, descriptor: adoption.file.descriptor, sourcePID: pid, sourceFD: adoption.file.fd)
-                } catch {
-                    throw fail(error)
-                }
-                var fields = Description()
-                fields.append("name", name)
-                fields.append("fd", Int(adoption.file.fd))
-                fields.append("socket", socket.path)
-                printEvent("held", fields, json: json)
-            }
-        } else if let toFdstore {
-            for (adoption, name) in zip(adopted, names(toFdstore, adopted)) {
-                do {
-                    try FdStore.store(adoption.file.descriptor, name: name)
-                } catch {
-                    throw fail(error, pid: pid, fd: adoption.file.fd)
-                }
-                var fields = Description()
-                fields.append("name", name)
-                fields.append("fd", Int(adoption.file.fd))
-                printEvent("stored", fields, json: json)
-            }
-        } else if exec {
-            let base = fdname ?? sanitized(processName)
-            let entries = zip(adopted, names(base, adopted)).map { ListenFDs.Entry(name: $1, descriptor: $0.file.descriptor) }
-            throw withExtendedLifetime(adopted) { execHandingOn(entries, command: command) }
-        } else {
-            var fields = Description()
-            fields.append("buffers", adopted.count)
-            printEvent("holding", fields, json: json)
-            // Kept until interrupted; closing them (on exit) frees them.
-            while true { pause() }
-        }
-    }
-
-    private func sanitized(_ name: String) -> String {
-        let mapped = String(name.map { c -> Character in
-            KeeperProtocol.isValidName(String(c)) ? c : "_"
-        })
-        return mapped.isEmpty ? "buffer" : mapped
+        return (result, exit.text)
     }
 }

@@ -1,4 +1,4 @@
-import Core
+import RemoteFD
 import Glibc
 
 /// `--watch`: holds the adopted buffer and prints its leading text (or

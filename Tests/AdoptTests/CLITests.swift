@@ -94,12 +94,12 @@ struct CLITests {
         #expect(Array(data) == Array(Producers.pythonMemfdBytes()[100..<1100]))
     }
 
-    @Test("--watch keeps printing after the owner exits, and says so")
+    @Test("--follow keeps printing after the owner exits, and says so")
     func watch() throws {
         let producer = try Producer(Producers.memfd, ["--interval", "100"])
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Products.path("adopt"))
-        p.arguments = ["--watch", "--every", "0.2", "--count", "10", String(producer.pid), String(producer.fd())]
+        p.arguments = ["--follow", "--interval", "0.2", "--count", "10", String(producer.pid), String(producer.fd())]
         let out = Pipe()
         p.standardOutput = out
         try p.run()
@@ -140,9 +140,11 @@ struct CLITests {
         let totals = run.json["totals"] as? [String: Any]
         #expect(totals?["count"] as? Int == 4)
         #expect(totals?["bytes"] as? Int == 4096 + 65536 + (1 << 20) + 8192)
+        // No module on this host: each fd adopted with pidfd_getfd, and said so.
+        #expect(run.json["via"] as? String == "pidfd")
 
         let table = try Run.adopt(["list", String(producer.pid)])
-        #expect(table.stdout.contains("total: 4 buffers, \(4096 + 65536 + (1 << 20) + 8192) bytes"))
+        #expect(table.stdout.contains("total: 4 buffers, \(4096 + 65536 + (1 << 20) + 8192) bytes (read via pidfd)"))
         #expect(table.stdout.contains("many-65536"))
         producer.send("done")  // it removes its shm file and its child
     }

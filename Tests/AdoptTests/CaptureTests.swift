@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+/// Every run passes --via pidfd: on a host with the module loaded, --via
+/// auto would capture through it instead.
 @Suite("Capture on exit: adopt watch (ptrace, no module)", .serialized)
 struct CaptureTests {
     @Test("a SIGKILLed producer's buffer is captured at its exit stop, byte-identical")
@@ -8,7 +10,7 @@ struct CaptureTests {
         let dir = try TempDir("cap")
         let producer = try Producer(python: Producers.pythonMemfd)
         let out = dir.file("last.bin")
-        let watch = try Spawned.adopt(["watch", String(producer.pid), "--fd", String(producer.fd()), "--dump", out])
+        let watch = try Spawned.adopt(["watch", "--via", "pidfd", String(producer.pid), "--fd", String(producer.fd()), "--dump", out])
         try watch.waitFor("watching pid=\(producer.pid)")
         #expect(statusField(pid: producer.pid, "TracerPid") == String(watch.pid))
         producer.killAndWait()
@@ -36,7 +38,7 @@ struct CaptureTests {
         let announced = try producer.readLine()
         let (fdA, fdB) = (Spawned.fd(in: announced, 0)!, Spawned.fd(in: announced, 1)!)
         let idA = try #require(fileID(pid: producer.pid, fd: fdA))
-        let watch = try Spawned.adopt(["watch", String(producer.pid), "--dump-dir", dir.path, "--json"])
+        let watch = try Spawned.adopt(["watch", "--via", "pidfd", String(producer.pid), "--dump-dir", dir.path, "--json"])
         try watch.waitFor("{\"event\":\"watching\"")
         producer.send("exit")
         producer.waitForExit()
@@ -56,7 +58,7 @@ struct CaptureTests {
     func watcherDiesTargetUnharmed() throws {
         let producer = try Producer(Producers.memfd, ["--interval", "20"])
         let fdsBefore = openFDs(pid: producer.pid)
-        let watch = try Spawned.adopt(["watch", String(producer.pid)])
+        let watch = try Spawned.adopt(["watch", "--via", "pidfd", String(producer.pid)])
         try watch.waitFor("watching")
         kill(watch.pid, SIGSTOP)   // the producer keeps running while its tracer is stopped
         usleep(100_000)
@@ -81,7 +83,7 @@ struct CaptureTests {
         let producer = try Spawned(python: Producers.pythonMemfd)
         let fd = try #require(Spawned.fd(in: try producer.readLine()))
         let out = dir.file("out.bin")
-        let watch = try Spawned.adopt(["watch", String(producer.pid), "--fd", String(fd), "--dump", out])
+        let watch = try Spawned.adopt(["watch", "--via", "pidfd", String(producer.pid), "--fd", String(fd), "--dump", out])
         try watch.waitFor("watching")
         kill(producer.pid, SIGSTOP)
         var stopped = false
@@ -104,25 +106,26 @@ struct CaptureTests {
     @Test("a process that already has a tracer is refused, naming the tracer")
     func alreadyTraced() throws {
         let producer = try Producer(Producers.memfd, [])
-        let first = try Spawned.adopt(["watch", String(producer.pid)])
+        let first = try Spawned.adopt(["watch", "--via", "pidfd", String(producer.pid)])
         try first.waitFor("watching")
-        let second = try Run.adopt(["watch", String(producer.pid)])
+        let second = try Run.adopt(["watch", "--via", "pidfd", String(producer.pid)])
         #expect(second.status == 1)
         #expect(second.stderr.hasPrefix("adopt: pid \(producer.pid): already traced by pid \(first.pid) (adopt)"), "\(second.stderr)")
         #expect(second.stderr.contains("(EBUSY)"))
     }
 
-    @Test("watch --name waits for a process with that command name, then captures it")
+    @Test("watch --comm waits for a process with that command name, then captures it")
     func byName() throws {
         let dir = try TempDir("cap", mode: 0o755)
         let comm = "rfdcap\(UInt16.random(in: 1000...9999))"
         try FileManager.default.copyItem(atPath: Producers.memfd, toPath: dir.file(comm))
         let out = dir.file("out.bin")
-        let watch = try Spawned.adopt(["watch", "--name", comm, "--timeout", "20", "--dump", out])
+        let watch = try Spawned.adopt(["watch", "--via", "pidfd", "--comm", comm, "--timeout", "20", "--dump", out])
         usleep(200_000)   // let it poll /proc without finding anything first
         #expect(watch.process.isRunning)
-        // With CAP_NET_ADMIN (root) the kernel's process events; else polling.
-        try watch.waitFor("waiting name=\(comm) method=\(getuid() == 0 ? "netlink process events" : "polling /proc")")
+        // With CAP_NET_ADMIN (the capability, not uid 0) the kernel's
+        // process events; else polling.
+        try watch.waitFor("waiting name=\(comm) method=\(hasNetAdmin() ? "netlink process events" : "polling /proc")")
         let producer = try Producer(dir.file(comm), ["--size", "65536"])
         try watch.waitFor("watching pid=\(producer.pid) comm=\(comm)")
         producer.killAndWait()
@@ -133,15 +136,21 @@ struct CaptureTests {
         #expect(data[100] == UInt8(100 % 251))
     }
 
-    @Test("watch --name without CAP_NET_ADMIN polls /proc, and times out with one clear line",
+    @Test("watch --comm without CAP_NET_ADMIN polls /proc, and times out with one clear line",
           .enabled(if: getuid() == 0, "needs root to drop to another uid (setpriv): NOT RUN"))
     func byNamePolling() throws {
         let dir = try TempDir("cap", mode: 0o755)
         try FileManager.default.copyItem(atPath: Products.path("adopt"), toPath: dir.file("adopt"))
         let run = try Run.program("/usr/bin/setpriv", ["--reuid", "65534", "--regid", "65534", "--clear-groups",
-                                                       dir.file("adopt"), "watch", "--name", "no-such-comm", "--timeout", "0.3"])
+                                                       dir.file("adopt"), "watch", "--via", "pidfd", "--comm", "no-such-comm", "--timeout", "0.3"])
         #expect(run.status == 1)
         #expect(run.stdout.contains("waiting name=no-such-comm method=polling /proc"), "\(run.stdout)")
-        #expect(run.stderr.contains("adopt: watch --name no-such-comm: no process with that name started within 0.3 s (ETIMEDOUT)"), "\(run.stderr)")
+        #expect(run.stderr.contains("adopt: watch --comm no-such-comm: no process with that name started within 0.3 s (ETIMEDOUT)"), "\(run.stderr)")
     }
+}
+
+/// CAP_NET_ADMIN (bit 12) in this process's effective set, as adopt reads it.
+func hasNetAdmin() -> Bool {
+    guard let hex = statusField(pid: getpid(), "CapEff"), let caps = UInt64(hex, radix: 16) else { return false }
+    return caps & (1 << 12) != 0
 }

@@ -1,4 +1,4 @@
-import Core
+import RemoteFD
 import Foundation
 import Testing
 

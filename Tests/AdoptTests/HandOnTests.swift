@@ -1,4 +1,5 @@
-import Core
+import RemoteFD
+import RemoteFDHandOff
 import Foundation
 import SystemPackage
 import Testing
@@ -12,7 +13,7 @@ struct HandOnTests {
         let id0 = try #require(fileID(pid: producer.pid, fd: fd0))
         let id1 = try #require(fileID(pid: producer.pid, fd: fd1))
         // b first: the order given is the order at 3, 4.
-        let run = try Run.adopt(["exec", "--fd", "second=\(producer.pid):\(fd1)", "--fd", "first=\(producer.pid):\(fd0)", "--",
+        let run = try Run.adopt(["exec", "second=\(producer.pid):\(fd1)", "first=\(producer.pid):\(fd0)", "--",
                                  "/bin/sh", "-c",
                                  "echo \"fds=$LISTEN_FDS pid=$LISTEN_PID names=$LISTEN_FDNAMES self=$$\"; "
                                  + "echo link3=$(readlink /proc/$$/fd/3); echo link4=$(readlink /proc/$$/fd/4); "
@@ -39,11 +40,11 @@ struct HandOnTests {
     @Test("exec refuses what is not a buffer, naming pid, fd and errno, and execs nothing")
     func execRefuses() throws {
         let producer = try Producer(Producers.memfd, [])
-        let run = try Run.adopt(["exec", "--fd", "x=\(producer.pid):1", "--", "/bin/echo", "ran"])
+        let run = try Run.adopt(["exec", "x=\(producer.pid):1", "--", "/bin/echo", "ran"])
         #expect(run.status == 1)
         #expect(run.stdout.isEmpty)
         #expect(run.stderr == "adopt: pid \(producer.pid) fd 1: not an adoptable buffer: pipe\n")
-        let bad = try Run.adopt(["exec", "--fd", "a:b=\(producer.pid):\(producer.fd())", "--", "/bin/echo"])
+        let bad = try Run.adopt(["exec", "a:b=\(producer.pid):\(producer.fd())", "--", "/bin/echo"])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("bad fd name 'a:b'"))
     }
@@ -54,7 +55,7 @@ struct HandOnTests {
         let created = try first.waitFor("created")
         let fd = created.split(separator: " ")[4]
         try first.waitFor("waiting")
-        let second = try Spawned.adopt(["exec", "--fd", "counter=\(first.pid):\(fd)", "--",
+        let second = try Spawned.adopt(["exec", "counter=\(first.pid):\(fd)", "--",
                                         Products.path("restartable-producer"), "--steps", "3", "--interval", "10"])
         let resumed = try second.waitFor("resumed")
         #expect(resumed.hasPrefix("resumed pid \(second.pid) fd 3 at 5"), "LISTEN_PID must be adopt's own pid, exec'd in place")

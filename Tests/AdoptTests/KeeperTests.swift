@@ -1,4 +1,4 @@
-import Core
+import RemoteFD
 import Foundation
 import Testing
 
@@ -18,7 +18,7 @@ struct KeeperTests {
         let socket = dir.file("k.sock")
         let producer = try Producer(python: Producers.pythonMemfd)
         let keeper = try Spawned.adopt(["hold", "--socket", socket, "--mode", mode,
-                                        "--name", "cam0", "\(producer.pid):\(producer.fd())"])
+                                        "cam0=\(producer.pid):\(producer.fd())"])
         let ready = try keeper.waitFor("ready")
         #expect(ready.contains("buffers=cam0"))
         producer.killAndWait()
@@ -48,12 +48,12 @@ struct KeeperTests {
 
         // add: the client adopts with its own rights and passes the fd.
         let second = try Producer(Producers.memfd, [])
-        let add = try Run.adopt(["keeper", "add", "cam1", "\(second.pid):\(second.fd())", "--socket", held.socket])
+        let add = try Run.adopt(["keeper", "add", "cam1=\(second.pid):\(second.fd())", "--socket", held.socket])
         #expect(add.status == 0, "\(add.stderr)")
-        let duplicate = try Run.adopt(["keeper", "add", "cam1", "\(second.pid):\(second.fd())", "--socket", held.socket])
+        let duplicate = try Run.adopt(["keeper", "add", "cam1=\(second.pid):\(second.fd())", "--socket", held.socket])
         #expect(duplicate.status == 1)
         #expect(duplicate.stderr.contains("already held (EEXIST)"), "\(duplicate.stderr)")
-        let notBuffer = try Run.adopt(["keeper", "add", "pipe", "\(second.pid):1", "--socket", held.socket])
+        let notBuffer = try Run.adopt(["keeper", "add", "pipe=\(second.pid):1", "--socket", held.socket])
         #expect(notBuffer.status == 1)
         #expect(notBuffer.stderr.contains("not an adoptable buffer"), "\(notBuffer.stderr)")
 

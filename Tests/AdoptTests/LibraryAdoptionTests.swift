@@ -1,4 +1,4 @@
-import Core
+import RemoteFD
 import Foundation
 import MemfdPlugin
 import ShmPlugin
@@ -104,9 +104,11 @@ struct LibraryAdoptionTests {
         #expect(error?.errno == .notPermitted)
         #expect(error?.description.contains("sealed against writing") == true)
         let access = try adoption.open()
-        #expect(access.mapping?.writable == false)
-        // Shrink-sealed: reads come straight from the mapping.
+        #expect(access.mappingInfo?.writable == false)
+        // Shrink-sealed: reads come straight from the mapping, and the
+        // mapping may be lent out.
         #expect(access.notes.contains { $0.contains("from the mapping") })
+        #expect(try access.withMappedBytes { String(decoding: $0.prefix(25), as: UTF8.self) } == "Hello, shared memory! [0]")
         #expect(String(decoding: try access.bytes(at: 0, length: 25), as: UTF8.self) == "Hello, shared memory! [0]")
     }
 
@@ -115,7 +117,9 @@ struct LibraryAdoptionTests {
         let producer = try Producer(python: Producers.pythonShrinker)
         let adoption = try Adopter(handlers: handlers, via: .pidfd).adopt(pid: producer.pid, fd: producer.fd())
         let access = try adoption.open()
-        #expect(access.mapping?.length == 1 << 20)
+        #expect(access.mappingInfo?.length == 1 << 20)
+        // Not sealed: the mapping is never lent out (a read of it could fault).
+        #expect(throws: AdoptError.self) { try access.withMappedBytes { $0.count } }
         producer.send("shrink")
         #expect(try producer.readLine() == "shrunk")
         #expect(access.size == 4096)
@@ -155,7 +159,7 @@ struct LibraryAdoptionTests {
         let error = #expect(throws: AdoptError.self) { try adoption.open(AccessOptions(writable: true)) }
         #expect(error?.errno == .permissionDenied)
         #expect(error?.description.contains("open read-only") == true)
-        #expect(try adoption.open().mapping?.writable == false)
+        #expect(try adoption.open().mappingInfo?.writable == false)
     }
 
     @Test("procfs reopens are new open file descriptions; nobody moves the owner's offset")

@@ -8,9 +8,9 @@
 //   adopt-kept    Adopter(via: .pidfd).adopt(fd:of:) with one TargetProcess
 //   adopt-procfs  Adopter(via: .procfs).adopt(pid:fd:)
 //   map-fresh     adopt-kept + open() (mmap of the whole buffer) + drop (fd FIRST)
-//   map-read      adopt + open() + copy the whole mapping out in 1 MiB chunks (MB/s)
+//   map-read      adopt + open(sealShrink) + copy the whole mapping out in 1 MiB chunks (MB/s)
 //   list          Inventory.scan of PID without sharers, ns per fd listed
-import Core
+import RemoteFD
 import Glibc
 import MemfdPlugin
 import ShmPlugin
@@ -66,15 +66,19 @@ func op() {
             _ = try adoption.open()
         case "map-read":
             let adoption = try pidfdAdopter.adopt(fd: first, of: target)
-            let access = try adoption.open()
-            guard let mapping = access.mapping else { die("nothing mapped") }
-            bigSize = mapping.length
-            var offset = 0
-            while offset < mapping.length {
-                let n = min(1 << 20, mapping.length - offset)
-                chunk.copyMemory(from: mapping.base + offset, byteCount: n)
-                offset += n
+            // F_SEAL_SHRINK (on the holder's memfd, once): the mapping is
+            // then lent out for direct reads, as the C row reads it.
+            let access = try adoption.open(AccessOptions(sealShrink: true))
+            bigSize = try access.withMappedBytes { mapping -> Int in
+                var offset = 0
+                while offset < mapping.count {
+                    let n = min(1 << 20, mapping.count - offset)
+                    chunk.copyMemory(from: mapping.baseAddress! + offset, byteCount: n)
+                    offset += n
+                }
+                return mapping.count
             }
+            if bigSize == 0 { die("nothing mapped") }
         case "list":
             let inventory = Inventory(handlers: handlers, backend: PidfdBackend())
             let result = inventory.scan(pids: [pid], findSharers: false)

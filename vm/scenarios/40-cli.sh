@@ -18,9 +18,9 @@ hold_start --memfd --shm --thread || exit 1
 
 out=$(adopt --via kmod "$HOLD_PID" "$HOLD_MEMFD" 2>&1); rc=$?
 case "$rc" in 0) ;; *) out="exit $rc: $out" ;; esac
-if [ $rc -eq 0 ] && echo "$out" | grep -q '^via: *kmod$' && echo "$out" | grep -q '^type: *memfd$' &&
+if [ $rc -eq 0 ] && echo "$out" | grep -q '^via: *kmod (handle)$' && echo "$out" | grep -q '^type: *memfd$' &&
    echo "$out" | grep -q '|remotefd-memfd-p|'; then
-	pass "cli-memfd: adopt --via kmod PID MEMFD (via: kmod, preview shows the payload)"
+	pass "cli-memfd: adopt --via kmod PID MEMFD (via: kmod (handle), preview shows the payload)"
 else
 	fail "cli-memfd: $(echo "$out" | tail -n 5 | tr '\n' ' ')"
 fi
@@ -29,7 +29,7 @@ fi
 # names the target by pid, REMOTEFD_IOC_GETFD without REMOTEFD_TARGET_PIDFD.
 for f in "$HOLD_MEMFD:memfd-p" "$HOLD_SHMFD:shm-pay"; do
 	out=$(adopt --via kmod "$HOLD_TID" "${f%%:*}" 2>&1); rc=$?
-	if [ $rc -eq 0 ] && echo "$out" | grep -q '^via: *kmod$' && echo "$out" | grep -q "|remotefd-${f#*:}|"; then
+	if [ $rc -eq 0 ] && echo "$out" | grep -q '^via: *kmod (handle)$' && echo "$out" | grep -q "|remotefd-${f#*:}|"; then
 		pass "cli-by-pid: adopt --via kmod TID ${f%%:*} (thread id, no pidfd: by pid)"
 	else
 		fail "cli-by-pid: tid $HOLD_TID fd ${f%%:*}: exit $rc: $(echo "$out" | head -n 3 | tr '\n' ' ')"
@@ -37,7 +37,7 @@ for f in "$HOLD_MEMFD:memfd-p" "$HOLD_SHMFD:shm-pay"; do
 done
 
 out=$(adopt --via kmod "$HOLD_PID" "$HOLD_SHMFD" 2>&1); rc=$?
-if [ $rc -eq 0 ] && echo "$out" | grep -q '^via: *kmod$' && echo "$out" | grep -q '^type: *shm$' &&
+if [ $rc -eq 0 ] && echo "$out" | grep -q '^via: *kmod (handle)$' && echo "$out" | grep -q '^type: *shm$' &&
    echo "$out" | grep -q '|remotefd-shm-pay|'; then
 	pass "cli-shm: adopt --via kmod PID SHMFD"
 else
@@ -57,7 +57,7 @@ else
 fi
 
 out=$(adopt --via kmod --json "$HOLD_PID" "$HOLD_MEMFD" 2>&1); rc=$?
-if [ $rc -eq 0 ] && echo "$out" | grep -q '^{' && echo "$out" | grep -q '"via":"kmod"' &&
+if [ $rc -eq 0 ] && echo "$out" | grep -q '^{' && echo "$out" | grep -q '"via":"kmod (handle)"' &&
    echo "$out" | grep -q '"type":"memfd"'; then
 	pass "cli-json: --json output names the kmod backend"
 else
@@ -65,7 +65,7 @@ else
 fi
 
 out=$(adopt --via auto "$HOLD_PID" "$HOLD_MEMFD" 2>&1); rc=$?
-if [ $rc -eq 0 ] && echo "$out" | grep -q '^via: *kmod$'; then
+if [ $rc -eq 0 ] && echo "$out" | grep -q '^via: *kmod (handle)$'; then
 	pass "cli-auto: --via auto prefers kmod when /dev/remotefd exists"
 else
 	fail "cli-auto: exit $rc: $(echo "$out" | grep via)"
@@ -120,7 +120,7 @@ for prod in memfd-producer:memfd shm-producer:shm; do
 	while ! grep -q '^pid [0-9]* fd [0-9]*' /tmp/$bin.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	set -- $(head -n 1 /tmp/$bin.out)
 	out=$(adopt --via kmod "$2" "$4" 2>&1); rc=$?
-	if [ "$1" = pid ] && [ $rc -eq 0 ] && echo "$out" | grep -q '^via: *kmod$' &&
+	if [ "$1" = pid ] && [ $rc -eq 0 ] && echo "$out" | grep -q '^via: *kmod (handle)$' &&
 	   echo "$out" | grep -q "^type: *$type\$"; then
 		pass "cli-sample-$bin: adopt --via kmod on the $type sample producer"
 	else

@@ -13,7 +13,7 @@
 #   readonly              read-only dma-buf: --writable refused (EACCES, why);
 #                         a read-write one maps read-write
 #   survives-kill         producer SIGKILLed: a holder's copy and a running
-#                         `adopt --watch` still read the last content
+#                         `adopt --follow` still read the last content
 #   list                  `adopt list` on a producer of 3 buffers + a holder:
 #                         exporter, size, names, sharing, totals
 #   udmabuf only: memfd-same-bytes (its memfd and its dma-buf, adopted
@@ -201,7 +201,7 @@ test_exporter() {
 	done
 
 	# Every CPU read bracketed: one chunk (--dump of $SIZE bytes) is one
-	# START|READ then one END|READ; three --watch prints, three pairs.
+	# START|READ then one END|READ; three --follow prints, three pairs.
 	name="dmabuf-$e-sync-bracketing"
 	if [ -z "$TRACING" ]; then
 		skip "$name" "cannot trace DMA_BUF_IOCTL_SYNC here ($TRACE_WHY): not tested"
@@ -210,12 +210,12 @@ test_exporter() {
 		"$ADOPT" --via pidfd --type dmabuf --dump "$T/sync.bin" "$P" "$F" 2>"$T/err"
 		dump=$(sync_flags)
 		trace_clear
-		"$ADOPT" --via pidfd --type dmabuf --watch --every 0.1 --count 3 "$P" "$F" >"$T/out" 2>"$T/err"
+		"$ADOPT" --via pidfd --type dmabuf --follow --interval 0.1 --count 3 "$P" "$F" >"$T/out" 2>"$T/err"
 		watch=$(sync_flags)
 		if [ "$dump" = "0x1 0x5" ] && [ "$watch" = "0x1 0x5 0x1 0x5 0x1 0x5" ]; then
 			pass "$name"
 		else
-			fail "$name" "DMA_BUF_IOCTL_SYNC flags seen: --dump '$dump' (want '0x1 0x5'), --watch --count 3 '$watch' (want 3 x '0x1 0x5'); $(cat "$T/err")"
+			fail "$name" "DMA_BUF_IOCTL_SYNC flags seen: --dump '$dump' (want '0x1 0x5'), --follow --count 3 '$watch' (want 3 x '0x1 0x5'); $(cat "$T/err")"
 		fi
 	fi
 
@@ -252,7 +252,7 @@ test_exporter() {
 	# Read-write on a read-write dma-buf works ...
 	name="dmabuf-$e-writable"
 	if "$ADOPT" --via pidfd --writable --json "$P" "$F" >"$T/out" 2>"$T/err"; then
-		has "$name" "$T/out" "map: read-write" && pass "$name"
+		has "$name" "$T/out" '"map":"mapped read-write' && pass "$name"
 	else
 		fail "$name" "$(cat "$T/err")"
 	fi
@@ -300,7 +300,7 @@ test_exporter() {
 	"$PRODUCER" --hold "$P" "$F" >"$T/hold.out" 2>"$T/hold.err" &
 	H=$!
 	PIDS="$PIDS $H"
-	"$ADOPT" --via kmod --type dmabuf --watch --every 0.3 "$P" "$F" >"$T/watch.out" 2>"$T/watch.err" &
+	"$ADOPT" --via kmod --type dmabuf --follow --interval 0.3 "$P" "$F" >"$T/watch.out" 2>"$T/watch.err" &
 	W=$!
 	PIDS="$PIDS $W"
 	if ! wait_line "$T/hold.out" '^ready' || ! wait_line "$T/watch.out" 'owner alive'; then
@@ -310,9 +310,9 @@ test_exporter() {
 		kill -9 "$P"
 		wait "$P" 2>/dev/null
 		if ! wait_line "$T/watch.out" 'owner gone'; then
-			fail "$name" "adopt --watch did not report the owner gone: $(tail -c 300 "$T/watch.out" "$T/watch.err")"
+			fail "$name" "adopt --follow did not report the owner gone: $(tail -c 300 "$T/watch.out" "$T/watch.err")"
 		elif ! grep 'owner gone' "$T/watch.out" | tail -1 | grep -q "dmabuf-producer buf 0 tick $TICKS"; then
-			fail "$name" "adopt --watch after the kill: $(grep 'owner gone' "$T/watch.out" | tail -1)"
+			fail "$name" "adopt --follow after the kill: $(grep 'owner gone' "$T/watch.out" | tail -1)"
 		elif ! "$ADOPT" --via pidfd --type dmabuf --dump "$T/after.bin" "$H" "$HF" 2>"$T/err"; then
 			fail "$name" "adopting from the holder: $(cat "$T/err")"
 		elif ! cmp -s "$T/after.bin" "$T/$e.expected"; then

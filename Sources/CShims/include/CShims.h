@@ -1,124 +1,74 @@
 /*
  * C glue for the Swift side: what Swift cannot call or import directly.
- * - syscall(2), ioctl(2) and fcntl(2) are variadic: thin inline wrappers.
- * - _IO*()-built ioctl numbers and some F_* constants are macros Swift cannot
- *   import: exposed as inline functions.
- * Every wrapper returns what the syscall returns and leaves errno set.
+ *
+ * This header holds one-line getters for constants Swift cannot import
+ * (_IO*()-built ioctl numbers, expression macros) and the prototypes of the
+ * wrappers; the wrappers themselves live in .c files grouped by concern:
+ *   fd.c           pidfd, fcntl, fstatfs, ioctl, close_range, errno names
+ *   sockets.c      SCM_RIGHTS, SO_PEERCRED, Unix addresses, accept4, timeouts
+ *   signals.c      termination signals as an fd (signalfd)
+ *   ptrace.c       ptrace(2) and waitpid status decoding
+ *   proc_events.c  the netlink process-events connector
+ * Every wrapper returns what the syscall returns (-1 on failure) and leaves
+ * errno set. The .c files define _GNU_SOURCE; this header does not, so that
+ * Swift's view of glibc's types stays that of its Glibc module.
  */
 #ifndef REMOTEFD_CSHIMS_H
 #define REMOTEFD_CSHIMS_H
 
-#include <errno.h>
-#include <string.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/ioctl.h>
-#include <sys/syscall.h>
-#include <sys/vfs.h>
+#include <stddef.h>
 #include <sys/types.h>
-#include <unistd.h>
 #include <linux/dma-buf.h>
 #include <linux/magic.h>
-#include <linux/memfd.h>
 
 #include "remotefd.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
+/* ---- fd.c ---- */
 
-/*
- * "EPERM" for EPERM; NULL for an unknown value (glibc >= 2.32). Declared
- * here rather than through _GNU_SOURCE, which would make this module's view
- * of glibc's types differ from Swift's Glibc module.
- */
-extern const char *strerrorname_np(int errnum);
-static inline const char *rfd_errno_name(int err) { return strerrorname_np(err); }
+/* "EPERM" for EPERM; NULL for an unknown value (glibc >= 2.32). */
+const char *rfd_errno_name(int err);
 
-/* ---- pidfd ---- */
-static inline int rfd_pidfd_open(pid_t pid, unsigned int flags)
-{
-	return (int)syscall(SYS_pidfd_open, pid, flags);
-}
+int rfd_pidfd_open(pid_t pid, unsigned int flags);
+int rfd_pidfd_getfd(int pidfd, int targetfd, unsigned int flags);
 
-static inline int rfd_pidfd_getfd(int pidfd, int targetfd, unsigned int flags)
-{
-	return (int)syscall(SYS_pidfd_getfd, pidfd, targetfd, flags);
-}
+/* fcntl(2) is variadic. */
+int rfd_get_seals(int fd);
+int rfd_add_seals(int fd, int seals);
+int rfd_get_fl(int fd);
+int rfd_set_fd_flags(int fd, int flags);
+/* fcntl(fd, F_DUPFD_CLOEXEC, minimum) */
+int rfd_dup_cloexec_above(int fd, int minimum);
+/* close_range(first, ~0U, CLOSE_RANGE_CLOEXEC): every fd >= first close-on-exec. */
+int rfd_cloexec_from(unsigned int first);
 
-static inline int rfd_pidfd_send_signal(int pidfd, int sig)
-{
-	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
-}
-
-/* ---- seals (fcntl is variadic; F_GET_SEALS is an expression macro) ---- */
-/*
- * glibc defines these only with _GNU_SOURCE, and <linux/fcntl.h> clashes with
- * <fcntl.h>: the values are fixed kernel ABI (include/uapi/linux/fcntl.h).
- */
-#ifndef F_ADD_SEALS
-#define F_ADD_SEALS		1033
-#define F_GET_SEALS		1034
-#define F_SEAL_SEAL		0x0001
-#define F_SEAL_SHRINK		0x0002
-#define F_SEAL_GROW		0x0004
-#define F_SEAL_WRITE		0x0008
-#endif
-#ifndef F_SEAL_FUTURE_WRITE
-#define F_SEAL_FUTURE_WRITE	0x0010
-#endif
-static inline int rfd_get_seals(int fd) { return fcntl(fd, F_GET_SEALS); }
-static inline int rfd_add_seals(int fd, int seals) { return fcntl(fd, F_ADD_SEALS, seals); }
-static inline int rfd_get_fl(int fd) { return fcntl(fd, F_GETFL); }
-static inline int rfd_get_fd_flags(int fd) { return fcntl(fd, F_GETFD); }
-static inline int rfd_set_fd_flags(int fd, int flags) { return fcntl(fd, F_SETFD, flags); }
-
-static inline int rfd_seal_seal(void) { return F_SEAL_SEAL; }
-static inline int rfd_seal_shrink(void) { return F_SEAL_SHRINK; }
-static inline int rfd_seal_grow(void) { return F_SEAL_GROW; }
-static inline int rfd_seal_write(void) { return F_SEAL_WRITE; }
-static inline int rfd_seal_future_write(void) { return F_SEAL_FUTURE_WRITE; }
-#ifndef F_SEAL_EXEC
-#define F_SEAL_EXEC 0x0020
-#endif
-static inline int rfd_seal_exec(void) { return F_SEAL_EXEC; }
-
-/* ---- filesystem magics ---- */
 /* fstatfs(2), returning only what identification needs. */
-static inline int rfd_fstatfs(int fd, unsigned long *type, long *block_size)
-{
-	struct statfs sfs;
-	int rc = fstatfs(fd, &sfs);
+int rfd_fstatfs(int fd, unsigned long *type, long *block_size);
 
-	if (rc == 0) {
-		*type = (unsigned long)sfs.f_type;
-		*block_size = (long)sfs.f_bsize;
-	}
-	return rc;
-}
+/* ioctl(2) is variadic: the pointer-argument form. */
+int rfd_ioctl_ptr(int fd, unsigned long request, void *arg);
 
+/* ---- seals (fixed kernel ABI, include/uapi/linux/fcntl.h) ---- */
+static inline int rfd_seal_seal(void) { return 0x0001; }
+static inline int rfd_seal_shrink(void) { return 0x0002; }
+static inline int rfd_seal_grow(void) { return 0x0004; }
+static inline int rfd_seal_write(void) { return 0x0008; }
+static inline int rfd_seal_future_write(void) { return 0x0010; }
+static inline int rfd_seal_exec(void) { return 0x0020; }
+
+/* ---- filesystem magics (linux/magic.h) ---- */
 static inline unsigned long rfd_tmpfs_magic(void) { return TMPFS_MAGIC; }
 static inline unsigned long rfd_hugetlbfs_magic(void) { return HUGETLBFS_MAGIC; }
 #ifndef DMA_BUF_MAGIC
 #define DMA_BUF_MAGIC 0x444d4142
 #endif
 static inline unsigned long rfd_dma_buf_magic(void) { return DMA_BUF_MAGIC; }
-
-/* ---- generic ioctl with a pointer argument ---- */
-static inline int rfd_ioctl_ptr(int fd, unsigned long request, void *arg)
-{
-	return ioctl(fd, request, arg);
-}
+#ifndef ANON_INODE_FS_MAGIC
+#define ANON_INODE_FS_MAGIC 0x09041934
+#endif
+static inline unsigned long rfd_anon_inode_fs_magic(void) { return ANON_INODE_FS_MAGIC; }
 
 /* ---- dma-buf uapi ---- */
 static inline unsigned long rfd_dma_buf_ioctl_sync(void) { return DMA_BUF_IOCTL_SYNC; }
-static inline unsigned long rfd_dma_buf_set_name(void) { return DMA_BUF_SET_NAME_B; }
 #ifdef DMA_BUF_IOCTL_EXPORT_SYNC_FILE
 static inline unsigned long rfd_dma_buf_export_sync_file(void) { return DMA_BUF_IOCTL_EXPORT_SYNC_FILE; }
 #else
@@ -128,12 +78,88 @@ static inline unsigned long rfd_dma_buf_export_sync_file(void) { return 0; }
 /* ---- remotefd module uapi (kmod/include/uapi/linux/remotefd.h) ---- */
 static inline unsigned long rfd_ioc_info(void) { return REMOTEFD_IOC_INFO; }
 static inline unsigned long rfd_ioc_getfd(void) { return REMOTEFD_IOC_GETFD; }
-static inline unsigned long rfd_legacy_ioc(void) { return REMOTEFD_LEGACY_IOC; }
 static inline unsigned long rfd_ioc_watch(void) { return REMOTEFD_IOC_WATCH; }
 static inline unsigned long rfd_ioc_unwatch(void) { return REMOTEFD_IOC_UNWATCH; }
 static inline unsigned long rfd_ioc_collect(void) { return REMOTEFD_IOC_COLLECT; }
+static inline unsigned long rfd_ioc_attach(void) { return REMOTEFD_IOC_ATTACH; }
+static inline unsigned long rfd_ioc_getmap(void) { return REMOTEFD_IOC_GETMAP; }
+static inline unsigned long rfd_ioc_handle_getfd(void) { return REMOTEFD_HANDLE_IOC_GETFD; }
+static inline unsigned long rfd_ioc_handle_getfds(void) { return REMOTEFD_HANDLE_IOC_GETFDS; }
+static inline unsigned long rfd_ioc_handle_inventory(void) { return REMOTEFD_HANDLE_IOC_INVENTORY; }
+static inline unsigned long rfd_ioc_handle_getmap(void) { return REMOTEFD_HANDLE_IOC_GETMAP; }
 
-#include "CShimsKeep.h"
-#include "CShimsProcEvents.h"
+/* ---- sockets.c ---- */
+
+/* At most this many fds travel in one message. */
+#define RFD_MAX_PASSED_FDS 64
+
+/*
+ * sendmsg(2) of `len` bytes with `nfds` fds attached (none if nfds == 0).
+ * MSG_NOSIGNAL: a peer that went away is EPIPE, not SIGPIPE.
+ */
+ssize_t rfd_send_fds(int sock, const void *buf, size_t len, const int *fds, int nfds);
+/* The same as one datagram to the Unix address `path` ('@' = abstract). */
+ssize_t rfd_send_fds_to(int sock, const char *path, const void *buf, size_t len, const int *fds, int nfds);
+/*
+ * recvmsg(2) into `buf`; fds that came with the bytes are stored in `fds`
+ * (close-on-exec), their number in *nfds. Fds beyond `maxfds` are closed and
+ * *truncated set. Returns the byte count (0 at EOF).
+ */
+ssize_t rfd_recv_fds(int sock, void *buf, size_t len, int *fds, int maxfds, int *nfds, int *truncated);
+/* SO_PEERCRED: the peer's pid, uid and gid at connect(2) time. */
+int rfd_peer_cred(int sock, pid_t *pid, uid_t *uid, gid_t *gid);
+/* connect(2) / bind(2) to a Unix path; a leading '@' names the abstract namespace. */
+int rfd_unix_connect(int sock, const char *path);
+int rfd_unix_bind(int sock, const char *path);
+/* accept4(sock, NULL, NULL, SOCK_CLOEXEC) */
+int rfd_accept_cloexec(int sock);
+/* SO_SNDTIMEO / SO_RCVTIMEO in milliseconds (0: leave unset). */
+int rfd_socket_timeouts(int sock, int send_ms, int recv_ms);
+
+/* ---- signals.c ---- */
+
+/* Blocks SIGINT, SIGTERM and SIGHUP and returns a signalfd for them. */
+int rfd_termination_signalfd(void);
+/* Reads one signal from a signalfd: its number, or -1. */
+int rfd_read_signalfd(int fd);
+/* Unblocks what rfd_termination_signalfd blocked (before exec). */
+int rfd_unblock_termination_signals(void);
+
+/* ---- ptrace.c ---- */
+
+long rfd_ptrace(int request, pid_t pid, unsigned long addr, unsigned long data);
+int rfd_ptrace_seize(void);
+int rfd_ptrace_cont(void);
+int rfd_ptrace_detach(void);
+int rfd_ptrace_listen(void);
+int rfd_ptrace_geteventmsg(void);
+unsigned long rfd_ptrace_o_traceexit(void);
+int rfd_ptrace_event_exit(void);
+int rfd_ptrace_event_stop(void);
+/* waitpid(pid, &status, __WALL); EINTR is the caller's to retry. */
+pid_t rfd_waitpid_all(pid_t pid, int *status);
+/* W* status macros. */
+int rfd_wifexited(int status);
+int rfd_wexitstatus(int status);
+int rfd_wifsignaled(int status);
+int rfd_wtermsig(int status);
+int rfd_wifstopped(int status);
+int rfd_wstopsig(int status);
+/* The PTRACE_EVENT_* of a ptrace-event stop (status >> 16), 0 for others. */
+int rfd_wptrace_event(int status);
+
+/* ---- proc_events.c ---- */
+
+/*
+ * A socket subscribed to the netlink process-events connector (CN_IDX_PROC),
+ * or -1 with errno. Binding needs CAP_NET_ADMIN on 6.1 (6.12 lets anyone).
+ */
+int rfd_proc_events_open(void);
+/*
+ * Waits up to timeout_ms for an exec or comm-change event; returns the
+ * process (tgid) it names, 0 on timeout or another event, or -1 with errno
+ * (ENOBUFS: events were dropped).
+ */
+int rfd_proc_events_next(int sock, int timeout_ms);
 
 #endif /* REMOTEFD_CSHIMS_H */

@@ -8,7 +8,7 @@ import SystemPackage
 /// owner resizes the file and never moves the shared file offset.
 public final class FileBufferAccess: BufferAccess {
     public let file: AdoptedFile
-    public let mapping: MappedRegion?
+    private let mapping: MappedRegion?
     /// True when the size can never go below the mapping (shrink-sealed).
     public let sizeIsPinned: Bool
     public private(set) var notes: [String] = []
@@ -33,6 +33,18 @@ public final class FileBufferAccess: BufferAccess {
     }
 
     public var size: Int { file.currentSize }
+
+    public var mappingInfo: MappingInfo? { mapping?.info }
+
+    /// Only when the size is pinned (F_SEAL_SHRINK): otherwise the owner
+    /// could shrink the file while `body` reads, and the read would SIGBUS.
+    public func withMappedBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) throws(AdoptError) -> R {
+        guard sizeIsPinned else {
+            throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: .notPermitted,
+                             "the owner may shrink this file: its mapping is read only through read(into:at:) (seal it with F_SEAL_SHRINK first)")
+        }
+        return body(mapping.map { UnsafeRawBufferPointer($0.bytes) } ?? UnsafeRawBufferPointer(start: nil, count: 0))
+    }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(AdoptError) -> Int {
         guard buffer.count > 0 else { return 0 }

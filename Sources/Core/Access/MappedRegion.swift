@@ -1,7 +1,9 @@
 import Glibc
 import SystemPackage
 
-/// An mmap(2) of an adopted fd, unmapped when this object goes.
+/// An mmap(2) of an adopted fd, unmapped when this object goes. For
+/// `BufferAccess` implementations: callers outside them get `MappingInfo`
+/// and `withMappedBytes`, never the pointer.
 public final class MappedRegion {
     public let base: UnsafeMutableRawPointer
     public let length: Int
@@ -21,5 +23,7 @@ public final class MappedRegion {
 
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: length) }
 
-    public var protectionText: String { writable ? "read-write" : "read-only" }
+    public var info: MappingInfo { MappingInfo(length: length, writable: writable) }
+
+    public var protectionText: String { info.protectionText }
 }

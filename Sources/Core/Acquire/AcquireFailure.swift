@@ -1,15 +1,15 @@
 import SystemPackage
 
 /// Turns an errno from any backend into an explained `AdoptError`.
-enum AcquireFailure {
-    static func explain(_ err: Errno, pid: Int32, fd: Int32, backend: String) -> AdoptError {
+package enum AcquireFailure {
+    package static func explain(_ err: Errno, pid: Int32, fd: Int32?, backend: String) -> AdoptError {
         switch err {
         case .noSuchProcess:
             return AdoptError(pid: pid, fd: fd, reason: .noSuchProcess, errno: err,
                               "no such process (it exited, or the pid was never used)")
         case .badFileDescriptor:
             return AdoptError(pid: pid, fd: fd, reason: .fdNotOpen, errno: err,
-                              "fd \(fd) is not open in process \(pid)")
+                              fd.map { "fd \($0) is not open in process \(pid)" } ?? "the fd is not open in process \(pid)")
         case .notPermitted, .permissionDenied:
             let diagnosis = PermissionDiagnosis(pid: pid)
             return AdoptError(pid: pid, fd: fd, reason: .permissionDenied, errno: err,

@@ -14,8 +14,12 @@ public protocol AcquisitionBackend {
     /// Returns a new fd (close-on-exec) for `fd` of `target`. Errors name
     /// the pid and fd and explain themselves.
     func acquire(fd: Int32, of target: TargetProcess) throws(AdoptError) -> FileDescriptor
+    /// Which of its ways the last `acquire` took, where a backend has
+    /// several ("handle", "getfd" for kmod); printed as "via: NAME (PATH)".
+    var lastPath: String? { get }
 }
 
 extension AcquisitionBackend {
     public var semanticsNote: String? { nil }
+    public var lastPath: String? { nil }
 }

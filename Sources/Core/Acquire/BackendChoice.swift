@@ -1,20 +1,47 @@
+import SystemPackage
+
 /// What `--via` asks for.
 public enum BackendChoice: String, CaseIterable, Sendable {
     case auto, kmod, pidfd, procfs
 }
 
 /// The backends this build knows, in `auto`'s order of preference.
+///
+/// `auto`'s policy, one for adoption and capture on exit: the module when
+/// /dev/remotefd can be opened; when it does not exist, pidfd_getfd (else
+/// /proc reopening) without a word; when it exists but cannot be opened
+/// (EACCES: the udev rule gave the node to a group we are not in; ENXIO: a
+/// stale node), the same fallback, and `note` says so.
 public enum Backends {
     public static var all: [any AcquisitionBackend] {
         [KmodBackend(), PidfdBackend(), ProcfsBackend()]
     }
 
-    /// `auto` takes the module if /dev/remotefd exists, else pidfd, else procfs.
-    public static func resolve(_ choice: BackendChoice) -> any AcquisitionBackend {
-        let backends = all
-        if choice == .auto {
-            return backends.first(where: \.isAvailable) ?? ProcfsBackend()
+    /// The backend for `choice` and, when `auto` passed over a module it
+    /// could not use, one line saying why.
+    public static func choose(_ choice: BackendChoice) -> (backend: any AcquisitionBackend, note: String?) {
+        choose(choice, kmod: KmodBackend())
+    }
+
+    package static func choose(_ choice: BackendChoice, kmod: KmodBackend) -> (backend: any AcquisitionBackend, note: String?) {
+        guard choice == .auto else {
+            return (choice == .kmod ? kmod : all.first { $0.name == choice.rawValue }!, nil)
         }
-        return backends.first { $0.name == choice.rawValue }!
+        var note: String?
+        switch kmod.openDevice() {
+        case nil:
+            return (kmod, nil)
+        case .noSuchFileOrDirectory?:
+            break
+        case let err?:
+            note = "\(KmodBackend.cannotOpen(err)) (\(err.symbolicName))"
+        }
+        let fallback: any AcquisitionBackend = [PidfdBackend(), ProcfsBackend()].first(where: \.isAvailable) ?? ProcfsBackend()
+        return (fallback, note.map { "\($0): using \(fallback.name)" })
+    }
+
+    /// `choose(choice).backend`, the note dropped.
+    public static func resolve(_ choice: BackendChoice) -> any AcquisitionBackend {
+        choose(choice).backend
     }
 }

@@ -11,7 +11,7 @@ public final class TargetProcess {
     public let pidfd: FileDescriptor?
 
     /// Opens a pidfd for `pid`. ESRCH becomes `.noSuchProcess` naming `fd`.
-    public init(pid: pid_t, forFD fd: Int32 = -1) throws(AdoptError) {
+    public init(pid: pid_t, forFD fd: Int32? = nil) throws(AdoptError) {
         self.pid = pid
         guard pid > 0 else {
             throw AdoptError(pid: pid, fd: fd, reason: .noSuchProcess, errno: .invalidArgument,
@@ -35,7 +35,15 @@ public final class TargetProcess {
         }
     }
 
-    deinit { try? pidfd?.close() }
+    /// The remotefd module's handle on this process (REMOTEFD_IOC_ATTACH),
+    /// made by KmodBackend on first use: the permission check is asked
+    /// once per target, not once per fd. Owned: closed when this object goes.
+    package var moduleHandle: FileDescriptor?
+
+    deinit {
+        try? pidfd?.close()
+        try? moduleHandle?.close()
+    }
 
     /// Whether the process still runs (a zombie counts as gone).
     public var isAlive: Bool {

@@ -5,15 +5,27 @@ import SystemPackage
 /// Our fd for a file another process holds, with the facts handlers probe.
 /// fstat and fstatfs (cheap, < 0.6 µs) are read once up front; the link
 /// text, fdinfo and seals (4.5–8.6 µs for the first two) only when asked.
+///
+/// Or, for listing with the remotefd module, a file described by the
+/// module's inventory and not adopted at all: `record` holds every fact,
+/// `hasDescriptor` is false and `descriptor` is -1 (nothing to map).
 public final class AdoptedFile {
     /// Owned: closed when this object goes, unless `release()`d.
     public private(set) var descriptor: FileDescriptor
+    /// The module's description, when the file was listed, not adopted.
+    public let record: ModuleFileRecord?
+    public var hasDescriptor: Bool { record == nil }
     /// Where it came from.
     public let pid: pid_t
     public let fd: Int32
     /// The backend that produced it, and what its fds mean.
     public let backendName: String
     public let backendNote: String?
+    /// Which of the backend's ways produced it, where it has several
+    /// (kmod: "handle" or "getfd"); shown as "via: NAME (PATH)".
+    public package(set) var backendPath: String?
+    /// "kmod (handle)", "pidfd", ...
+    public var via: String { backendPath.map { "\(backendName) (\($0))" } ?? backendName }
 
     public let stat: stat
     /// statfs f_type (TMPFS_MAGIC, HUGETLBFS_MAGIC, DMA_BUF_MAGIC...).
@@ -38,6 +50,21 @@ public final class AdoptedFile {
         self.stat = st
         self.filesystemMagic = magic
         self.filesystemBlockSize = blockSize
+        self.record = nil
+    }
+
+    /// A file the module's inventory described; no fd is held.
+    public init(record: ModuleFileRecord, pid: pid_t, backendName: String) {
+        self.descriptor = FileDescriptor(rawValue: -1)
+        self.owned = false
+        self.pid = pid
+        self.fd = record.fd
+        self.backendName = backendName
+        self.backendNote = nil
+        self.stat = record.stat
+        self.filesystemMagic = record.filesystemMagic
+        self.filesystemBlockSize = record.filesystemBlockSize
+        self.record = record
     }
 
     deinit {
@@ -57,18 +84,20 @@ public final class AdoptedFile {
     public var isRegularFile: Bool { stat.st_mode & S_IFMT == S_IFREG }
     /// The size now (fstat again: the owner may have resized it).
     public var currentSize: Int {
+        if record != nil { return Int(stat.st_size) }
         var st = Glibc.stat()
         return fstat(descriptor.rawValue, &st) == 0 ? Int(st.st_size) : Int(stat.st_size)
     }
 
     /// O_RDONLY, O_WRONLY or O_RDWR, as the fd was opened (by the owner,
     /// for pidfd and kmod; by us, for procfs).
-    public var accessMode: Int32 { rfd_get_fl(descriptor.rawValue) & O_ACCMODE }
+    public var accessMode: Int32 { (record?.flags ?? rfd_get_fl(descriptor.rawValue)) & O_ACCMODE }
     public var isWritable: Bool { accessMode != O_RDONLY }
     public var isReadable: Bool { accessMode != O_WRONLY }
 
     /// memfd seals, nil where the file cannot have seals.
     public var seals: Seals? {
+        if let record { return record.seals.map { Seals(rawValue: $0) } }
         let raw = rfd_get_seals(descriptor.rawValue)
         return raw < 0 ? nil : Seals(rawValue: raw)
     }
@@ -78,6 +107,7 @@ public final class AdoptedFile {
     /// What /proc/self/fd/N points to: "/memfd:name (deleted)", "/dev/shm/x",
     /// "/dmabuf:", "pipe:[123]", "anon_inode:[eventfd]"...
     public private(set) lazy var link: String =
+        record?.name ??
         (selfFDDirectory >= 0 ? ProcFiles.readLink(at: selfFDDirectory, String(descriptor.rawValue))
                               : ProcFiles.ownFDLink(descriptor.rawValue)) ?? ""
 
@@ -89,5 +119,5 @@ public final class AdoptedFile {
     /// /proc/self/fdinfo/N fields (pos, flags, mnt_id, ino, and the file
     /// type's own lines).
     public private(set) lazy var fdinfo: [String: String] =
-        ProcFdInfo.fields(pid: getpid(), fd: descriptor.rawValue) ?? [:]
+        record?.fdinfo ?? ProcFdInfo.fields(pid: getpid(), fd: descriptor.rawValue) ?? [:]
 }

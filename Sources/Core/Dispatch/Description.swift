@@ -11,6 +11,9 @@ public struct Description: Sendable {
 
     public var fields: [(key: String, value: Value)] = []
 
+    /// The keys `Adoption.describe()` sets itself; handlers must not use them.
+    public static let coreKeys: Set<String> = ["pid", "fd", "type", "via", "inode", "size", "access", "note"]
+
     public init() {}
 
     public subscript(key: String) -> Value? {
@@ -63,27 +66,5 @@ extension Description.Value {
         case .strings(let list): return "[" + list.map(JSON.quote).joined(separator: ",") + "]"
         case .null: return "null"
         }
-    }
-}
-
-/// Just enough JSON writing for flat descriptions (no Foundation: it costs
-/// start-up time in a command that does one syscall's worth of work).
-public enum JSON {
-    public static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -1,14 +1,19 @@
 /// The handlers a program uses. Programs compose it from plug-in targets:
 /// `HandlerRegistry([MemfdHandler(), ShmHandler(), MyHandler()])`.
+/// Types are unique (`ResourceHandler`'s contract): registering a second
+/// handler with a type already present is a programming error and stops
+/// the program, naming the type.
 public struct HandlerRegistry {
-    public private(set) var handlers: [any ResourceHandler]
+    public private(set) var handlers: [any ResourceHandler] = []
 
     public init(_ handlers: [any ResourceHandler] = []) {
-        self.handlers = handlers
+        for handler in handlers { register(handler) }
     }
 
     /// Adds a handler; it is probed after those registered before it.
     public mutating func register(_ handler: any ResourceHandler) {
+        precondition(self.handler(type: handler.type) == nil,
+                     "HandlerRegistry: a handler of type '\(handler.type)' is already registered")
         handlers.append(handler)
     }
 

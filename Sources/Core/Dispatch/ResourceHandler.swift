@@ -1,33 +1,50 @@
 /// The plug-in point: one handler per kind of resource (memfd, shm, dma-buf,
-/// or anything a program registers). Core never names a handler.
+/// or anything a program registers). RemoteFD never names a handler; a
+/// handler needs nothing but this library (`AdoptedFile`'s facts,
+/// `FilesystemMagic`, `Description`, `FileBufferAccess` for files).
+///
+/// # The contract
+///
+/// - **`type` is unique** in a registry: it is what `--type` and JSON name.
+///   `HandlerRegistry` refuses a second handler with the same type.
+/// - **`probe` has no side effects.** It is called for every candidate fd,
+///   in registration order, until one handler accepts; the same fd may be
+///   probed by every handler. It may read `AdoptedFile`'s facts (which
+///   cache themselves) but must not read from the file, change its offset,
+///   flags or seals, or keep it. Decide from the cheap facts first
+///   (`filesystemMagic`, `stat`) and read `link` or `fdinfo` only when they
+///   are not enough: `adopt list` probes every fd of every process.
+/// - **`describe` adds the resource's own fields.** The library owns the
+///   keys in `Description.coreKeys` (pid, fd, type, via, inode, size,
+///   access, note) and sets them itself; a handler's field with one of those
+///   keys is dropped (and stops a debug build). The CLI adds "map" and
+///   "preview_*" keys: avoid those too.
+/// - **`name` is read by others**: if the resource has a name, put it under
+///   the key "name" (`.null` if it has none): `adopt list` shows it in its
+///   NAME column and `adopt --follow` in its first line.
+/// - **`open` maps** the resource with the options given (refusing, with an
+///   `AdoptError` that says why, what the fd or its seals do not allow) and
+///   returns a `BufferAccess` whose reads are bounded and fault-safe.
+/// - Errors name the adopted fd: `AdoptError(pid: file.pid, fd: file.fd, …)`.
+///
+/// How `adopt list` presents a handler's resources is not part of this
+/// contract: see `ResourceListing`.
 public protocol ResourceHandler {
-    /// The identifier `--type` takes and JSON reports: "memfd", "shm", "dmabuf".
+    /// The identifier `--type` takes and JSON reports: "memfd", "shm",
+    /// "dmabuf". Unique in a registry.
     var type: String { get }
     /// How messages name it: "a memfd", "a dma-buf".
     var displayName: String { get }
-    /// Whether `file` is this handler's kind. Called for every candidate in
-    /// registration order: decide from the cheap facts first (fstatfs magic,
-    /// file type) and read the link or fdinfo only when they are not enough.
+    /// Whether `file` is this handler's kind. No side effects (see above).
     func probe(_ file: AdoptedFile) -> Bool
-    /// The resource's own fields (Core adds pid, fd, backend, inode, size).
+    /// The resource's own fields; never one of `Description.coreKeys`.
     func describe(_ file: AdoptedFile) -> Description
     /// Maps the resource and gives bounded, fault-safe reads of it.
     func open(_ file: AdoptedFile, options: AccessOptions) throws(AdoptError) -> any BufferAccess
-    /// One short column for `adopt list` from this handler's description
-    /// ("seals=shrink,grow", "0600 alice", "exporter=drm").
-    func listDetail(_ description: Description) -> String
-    /// A description key `adopt list` totals sizes by, beside the per-type
-    /// totals ("exporter" for dma-bufs); nil for none.
-    var totalsKey: String? { get }
 }
 
-extension ResourceHandler {
-    public func listDetail(_ description: Description) -> String { "" }
-    public var totalsKey: String? { nil }
-}
-
-/// How an adopter wants to use a resource.
-public struct AccessOptions: Sendable {
+/// How options ask a handler to map.
+public struct AccessOptions: Sendable, Equatable {
     /// Map read-write (only if the fd allows it and no seal forbids it).
     public var writable = false
     /// Add F_SEAL_SHRINK where sealing is allowed, so the owner cannot

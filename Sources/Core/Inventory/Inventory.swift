@@ -7,7 +7,7 @@ public struct InventoryEntry {
     public let fd: Int32
     public let type: String
     public let description: Description
-    /// The handler's short column (seals, mode, exporter).
+    /// The handler's short column (seals, mode, exporter): `ResourceListing`.
     public let detail: String
     /// The description key the handler totals by (e.g. "exporter").
     public let totalsKey: String?
@@ -20,7 +20,7 @@ public struct InventoryEntry {
 
 /// A process the inventory could not inspect: one line, not a failure of
 /// the whole listing.
-public struct InventoryError: CustomStringConvertible {
+public struct InventoryError: Error, CustomStringConvertible, Sendable {
     public let pid: pid_t
     public let error: AdoptError?
     public let message: String
@@ -41,6 +41,9 @@ public struct Inventory {
     public struct Result {
         public var entries: [InventoryEntry] = []
         public var errors: [InventoryError] = []
+        /// How the fds were read: "kmod (inventory)" (described in the
+        /// kernel, nothing adopted), else the backend adopting each fd.
+        public var method = ""
     }
 
     /// Scans `pids`. With `findSharers`, also looks through every other
@@ -52,8 +55,14 @@ public struct Inventory {
         let selfFDs = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         defer { if selfFDs >= 0 { close(selfFDs) } }
         let me = getpid()
+        let module = ModuleInventoryReader(backend: backend)
+        result.method = module != nil ? "kmod (inventory)" : backend.name
         for pid in pids where pid != me {
-            scan(pid: pid, selfFDs: selfFDs, into: &result)
+            if let module {
+                scan(pid: pid, through: module, into: &result)
+            } else {
+                scan(pid: pid, selfFDs: selfFDs, into: &result)
+            }
         }
         var holders: [FileID: Set<pid_t>] = [:]
         for entry in result.entries {
@@ -110,15 +119,34 @@ public struct Inventory {
                 continue
             }
             file.selfFDDirectory = selfFDs
-            guard let handler = handlers.handler(for: file) else { continue }
-            let description = handler.describe(file)
-            result.entries.append(InventoryEntry(
-                pid: pid, fd: fd, type: handler.type, description: description,
-                detail: handler.listDetail(description), totalsKey: handler.totalsKey,
-                // The fstat made by AdoptedFile a few µs ago: a second one
-                // per fd (currentSize) cost 6% of a listing.
-                device: file.device, inode: file.inode, size: Int(file.stat.st_size)))
+            if let entry = entry(for: file) { result.entries.append(entry) }
         }
+    }
+
+    /// With the module: every fd described in the kernel, none adopted.
+    private func scan(pid: pid_t, through module: ModuleInventoryReader, into result: inout Result) {
+        do {
+            let target = try TargetProcess(pid: pid)
+            try module.forEachRecord(of: target) { record in
+                let file = AdoptedFile(record: record, pid: pid, backendName: backend.name)
+                if let entry = entry(for: file) { result.entries.append(entry) }
+            }
+        } catch {
+            result.errors.append(InventoryError(pid: pid, error: error, message: error.detail))
+        }
+    }
+
+    /// The row for `file`, if a handler takes it.
+    private func entry(for file: AdoptedFile) -> InventoryEntry? {
+        guard let handler = handlers.handler(for: file) else { return nil }
+        let description = handler.describe(file)
+        return InventoryEntry(
+            pid: file.pid, fd: file.fd, type: handler.type, description: description,
+            detail: (handler as? any ResourceListing)?.listDetail(description) ?? "",
+            totalsKey: (handler as? any ResourceListing)?.totalsKey,
+            // The fstat made by AdoptedFile a few µs ago: a second one
+            // per fd (currentSize) cost 6% of a listing.
+            device: file.device, inode: file.inode, size: Int(file.stat.st_size))
     }
 
     struct FileID: Hashable {

@@ -2,9 +2,11 @@ import CShims
 import Glibc
 import SystemPackage
 
-/// Why an adoption failed, always naming the process, the fd and, where the
-/// kernel said so, the errno. `description` is the one-line message the CLI
-/// prints; `hints` are optional further lines (explanations, remedies).
+/// Why an adoption failed, naming the process and the fd where there is one
+/// (a failure about a whole process has no fd; one about the module before
+/// any process, neither) and, where the kernel said so, the errno.
+/// `description` is the one-line message the CLI prints; `hints` are
+/// optional further lines (explanations, remedies).
 public struct AdoptError: Error, CustomStringConvertible, Sendable {
     public enum Reason: Equatable, Sendable {
         case noSuchProcess
@@ -19,15 +21,15 @@ public struct AdoptError: Error, CustomStringConvertible, Sendable {
         case other
     }
 
-    public var pid: Int32
-    public var fd: Int32
+    public var pid: Int32?
+    public var fd: Int32?
     public var reason: Reason
     public var errno: Errno?
     /// What was wrong, without the "pid P fd N:" prefix and the errno name.
     public var message: String
     public var hints: [String]
 
-    public init(pid: Int32, fd: Int32, reason: Reason, errno: Errno? = nil,
+    public init(pid: Int32?, fd: Int32?, reason: Reason, errno: Errno? = nil,
                 _ message: String, hints: [String] = []) {
         self.pid = pid
         self.fd = fd
@@ -37,10 +39,17 @@ public struct AdoptError: Error, CustomStringConvertible, Sendable {
         self.hints = hints
     }
 
-    public var description: String { "pid \(pid) fd \(fd): \(detail)" }
+    /// "pid P fd N: detail", "pid P: detail" or "detail".
+    public var description: String {
+        switch (pid, fd) {
+        case let (pid?, fd?): return "pid \(pid) fd \(fd): \(detail)"
+        case let (pid?, nil): return "pid \(pid): \(detail)"
+        default: return detail
+        }
+    }
 
     /// The message and the errno name, without the "pid P fd N:" prefix
-    /// (for lines that name the process only, or already name it).
+    /// (for lines that already name the process).
     public var detail: String {
         errno.map { "\(message) (\($0.symbolicName))" } ?? message
     }
@@ -54,5 +63,5 @@ extension Errno {
     }
 
     /// The calling thread's errno, as swift-system's type.
-    static var current: Errno { Errno(rawValue: Glibc.errno) }
+    package static var current: Errno { Errno(rawValue: Glibc.errno) }
 }

@@ -1,39 +1,37 @@
 import Glibc
 import SystemPackage
 
-/// Small readers for /proc text files.
-public enum ProcFiles {
+/// Small readers for /proc text files, shared by the package's targets.
+package enum ProcFiles {
     /// The whole file (procfs files report size 0: read until EOF).
-    public static func read(_ path: String, limit: Int = 1 << 20) -> String? {
+    package static func read(_ path: String, limit: Int = 1 << 20) -> String? {
         readBytes(path, limit: limit).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The whole file as bytes. Plain open/read on a stack buffer: the
     /// procfs backend reads an fdinfo file per adoption, and FilePath
     /// parsing plus a zero-filled heap chunk cost more than the syscalls.
-    public static func readBytes(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
-        var fd: Int32
-        repeat { fd = open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
-        guard fd >= 0 else { return nil }
+    package static func readBytes(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
+        guard case .success(let fd) = retryingOnEINTR({ open(path, O_RDONLY | O_CLOEXEC) }) else { return nil }
         defer { close(fd) }
         var bytes: [UInt8] = []
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { chunk -> [UInt8] in
             while bytes.count < limit {
-                let n = Glibc.read(fd, chunk.baseAddress!, chunk.count)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { break }
+                guard case .success(let n) = retryingOnEINTR({ Glibc.read(fd, chunk.baseAddress!, chunk.count) }), n > 0 else {
+                    break
+                }
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[..<n]))
             }
             return bytes
         }
     }
 
-    public static func readInt(_ path: String) -> Int? {
+    package static func readInt(_ path: String) -> Int? {
         read(path).flatMap { Int($0.trimmingWhitespace) }
     }
 
     /// "Key:\tvalue" lines (/proc/PID/status, fdinfo) as a dictionary.
-    public static func keyValues(_ text: String) -> [String: String] {
+    package static func keyValues(_ text: String) -> [String: String] {
         var result: [String: String] = [:]
         for line in text.split(separator: "\n") {
             guard let colon = line.firstIndex(of: ":") else { continue }
@@ -42,18 +40,18 @@ public enum ProcFiles {
         return result
     }
 
-    public static func status(pid: pid_t) -> [String: String] {
+    package static func status(pid: pid_t) -> [String: String] {
         read("/proc/\(pid)/status").map(keyValues) ?? [:]
     }
 
     /// The target of a symbolic link (/proc/PID/fd/N, /proc/self/fd/N).
-    public static func readLink(_ path: String) -> String? {
+    package static func readLink(_ path: String) -> String? {
         withLinkBuffer { readlink(path, $0, $1) }
     }
 
     /// The target of /proc/self/fd/`fd`, the path formatted on the stack
     /// (no String interpolation and C-string copy per adoption).
-    public static func ownFDLink(_ fd: Int32) -> String? {
+    package static func ownFDLink(_ fd: Int32) -> String? {
         guard fd >= 0 else { return readLink("/proc/self/fd/\(fd)") }
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { path -> String? in
             var i = 0
@@ -76,7 +74,7 @@ public enum ProcFiles {
 
     /// The target of the link `name` in the directory `directoryFD`
     /// (readlinkat: no walk of the directory's path for each call).
-    public static func readLink(at directoryFD: Int32, _ name: String) -> String? {
+    package static func readLink(at directoryFD: Int32, _ name: String) -> String? {
         withLinkBuffer { readlinkat(directoryFD, name, $0, $1) }
     }
 
@@ -94,15 +92,19 @@ public enum ProcFiles {
 }
 
 /// /proc/PID/fdinfo/N.
-public enum ProcFdInfo {
-    public static func fields(pid: pid_t, fd: Int32) -> [String: String]? {
+package enum ProcFdInfo {
+    package static func fields(pid: pid_t, fd: Int32) -> [String: String]? {
         ProcFiles.read("/proc/\(pid)/fdinfo/\(fd)").map(ProcFiles.keyValues)
     }
 
     /// The open flags (octal in fdinfo). Parsed from the bytes, without
     /// building the dictionary: the procfs backend asks once per adoption.
-    public static func flags(pid: pid_t, fd: Int32) -> Int32? {
-        guard let bytes = ProcFiles.readBytes("/proc/\(pid)/fdinfo/\(fd)") else { return nil }
+    package static func flags(pid: pid_t, fd: Int32) -> Int32? {
+        ProcFiles.readBytes("/proc/\(pid)/fdinfo/\(fd)").flatMap(flags(in:))
+    }
+
+    /// The "flags:" line of fdinfo text.
+    package static func flags(in bytes: [UInt8]) -> Int32? {
         let key = Array("flags:".utf8)
         var lineStart = 0
         while lineStart < bytes.count {
@@ -132,7 +134,7 @@ public enum ProcFdInfo {
 }
 
 extension StringProtocol {
-    var trimmingWhitespace: String {
+    package var trimmingWhitespace: String {
         var s = Substring(self)
         while let c = s.first, c.isWhitespace { s.removeFirst() }
         while let c = s.last, c.isWhitespace { s.removeLast() }

@@ -5,7 +5,7 @@ import SystemPackage
 /// Runs a call that returns -1 and sets errno on failure, retrying on EINTR,
 /// as swift-system does for the calls it wraps.
 @inline(__always)
-func retryingOnEINTR<T: FixedWidthInteger>(_ body: () -> T) -> Result<T, Errno> {
+package func retryingOnEINTR<T: FixedWidthInteger>(_ body: () -> T) -> Result<T, Errno> {
     while true {
         let rc = body()
         if rc != -1 { return .success(rc) }
@@ -15,7 +15,7 @@ func retryingOnEINTR<T: FixedWidthInteger>(_ body: () -> T) -> Result<T, Errno> 
 }
 
 @inline(__always)
-func syscallValue<T: FixedWidthInteger>(_ body: () -> T) throws(Errno) -> T {
+package func syscallValue<T: FixedWidthInteger>(_ body: () -> T) throws(Errno) -> T {
     switch retryingOnEINTR(body) {
     case .success(let value): return value
     case .failure(let err): throw err

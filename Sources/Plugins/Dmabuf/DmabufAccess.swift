@@ -1,6 +1,6 @@
 import CLibdrm
 import CShims
-import Core
+import RemoteFD
 import Glibc
 import SystemPackage
 
@@ -30,7 +30,7 @@ public final class DmabufAccess: BufferAccess {
     }
 
     public let file: AdoptedFile
-    public let mapping: MappedRegion?
+    private let mapping: MappedRegion?
     /// fdinfo's exp_name ("drm", "udmabuf", "system"), nil if not shown.
     public let exporter: String?
     public private(set) var deviceWait: DeviceWait
@@ -58,7 +58,7 @@ public final class DmabufAccess: BufferAccess {
             mapping = nil
         }
         deviceWait = .none
-        notes.append("map: \(mapping.map { "\($0.protectionText), \($0.length) bytes, shared" } ?? "empty, nothing mapped")")
+        notes.append(mapping.map { "mapped \($0.protectionText), \($0.length) bytes, shared" } ?? "empty: nothing mapped")
         notes.append("reads: from the mapping, each bracketed by DMA_BUF_IOCTL_SYNC START/END READ (libdrm drmIoctl)")
         if options.waitForDevice {
             chooseDeviceWait()
@@ -70,6 +70,19 @@ public final class DmabufAccess: BufferAccess {
 
     /// A dma-buf's size is fixed at export.
     public var size: Int { mapping?.length ?? 0 }
+
+    public var mappingInfo: MappingInfo? { mapping?.info }
+
+    /// The whole mapping, bracketed by DMA_BUF_IOCTL_SYNC START/END READ
+    /// (after waiting for the device, with `waitForDevice`).
+    public func withMappedBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) throws(AdoptError) -> R {
+        guard let mapping else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        if deviceWait != .none { try waitForDeviceWrites() }
+        try sync(start: true, .read)
+        let result = body(UnsafeRawBufferPointer(mapping.bytes))
+        try sync(start: false, .read)
+        return result
+    }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(AdoptError) -> Int {
         guard buffer.count > 0, let mapping, offset >= 0, offset < mapping.length else { return 0 }
@@ -96,9 +109,8 @@ public final class DmabufAccess: BufferAccess {
         return n
     }
 
-    /// Begins (`start`) or ends a CPU access: DMA_BUF_IOCTL_SYNC. Callers
-    /// touching `mapping` directly must bracket with the same flags.
-    public func sync(start: Bool, _ access: CPUAccess) throws(AdoptError) {
+    /// Begins (`start`) or ends a CPU access: DMA_BUF_IOCTL_SYNC.
+    func sync(start: Bool, _ access: CPUAccess) throws(AdoptError) {
         var arg = dma_buf_sync(flags: access.rawValue | UInt64(start ? DMA_BUF_SYNC_START : DMA_BUF_SYNC_END))
         let rc = withUnsafeMutablePointer(to: &arg) { drmIoctl(file.descriptor.rawValue, rfd_dma_buf_ioctl_sync(), $0) }
         guard rc == 0 else {
@@ -161,22 +173,17 @@ public final class DmabufAccess: BufferAccess {
 
     private func pollReadable(_ fd: Int32, what: String) throws(AdoptError) {
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        while true {
-            let rc = poll(&pfd, 1, deviceWaitTimeoutMilliseconds)
-            if rc > 0 {
-                if pfd.revents & Int16(POLLIN) != 0 { return }
-                throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: .ioError,
-                                 "waiting for device writes: poll on \(what) returned revents 0x\(String(pfd.revents, radix: 16))")
-            }
-            if rc == 0 {
-                throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: .timedOut,
-                                 "device writes still pending after \(deviceWaitTimeoutMilliseconds) ms (poll on \(what))")
-            }
-            let err = Errno(rawValue: Glibc.errno)
-            if err != .interrupted {
-                throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: err,
-                                 "waiting for device writes: poll on \(what) failed")
-            }
+        switch retryingOnEINTR({ poll(&pfd, 1, deviceWaitTimeoutMilliseconds) }) {
+        case .success(0):
+            throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: .timedOut,
+                             "device writes still pending after \(deviceWaitTimeoutMilliseconds) ms (poll on \(what))")
+        case .success:
+            if pfd.revents & Int16(POLLIN) != 0 { return }
+            throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: .ioError,
+                             "waiting for device writes: poll on \(what) returned revents 0x\(String(pfd.revents, radix: 16))")
+        case .failure(let err):
+            throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: err,
+                             "waiting for device writes: poll on \(what) failed")
         }
     }
 }

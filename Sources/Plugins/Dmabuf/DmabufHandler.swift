@@ -1,5 +1,4 @@
-import CShims
-import Core
+import RemoteFD
 import Glibc
 
 /// dma-bufs: buffers a kernel driver (the exporter: a GPU, vgem, udmabuf, a
@@ -17,13 +16,10 @@ public struct DmabufHandler: ResourceHandler {
     public var type: String { "dmabuf" }
     public var displayName: String { "a dma-buf" }
 
-    /// ANON_INODE_FS_MAGIC: dma-bufs lived on the anonymous inode before
-    /// they got their own filesystem.
-    static let anonInodeMagic: UInt = 0x0904_1934
-
     public func probe(_ file: AdoptedFile) -> Bool {
-        if file.filesystemMagic == rfd_dma_buf_magic() { return true }
-        guard file.filesystemMagic == Self.anonInodeMagic else { return false }
+        if file.filesystemMagic == FilesystemMagic.dmabuf { return true }
+        // dma-bufs lived on the anonymous inode before they got their own filesystem.
+        guard file.filesystemMagic == FilesystemMagic.anonInode else { return false }
         return file.link == "anon_inode:dmabuf"
     }
 
@@ -41,12 +37,6 @@ public struct DmabufHandler: ResourceHandler {
         try DmabufAccess(file: file, options: options, exporter: file.fdinfo["exp_name"])
     }
 
-    public func listDetail(_ description: Description) -> String {
-        "exporter=" + (description["exporter"]?.text ?? "-") + " name=" + (description["name"]?.text ?? "-")
-    }
-
-    public var totalsKey: String? { "exporter" }
-
     /// The name DMA_BUF_SET_NAME gave: fdinfo's "name" line (present only
     /// once set), else what follows "/dmabuf:" in the link; nil if unnamed.
     static func name(fdinfo: [String: String], link: String) -> String? {
@@ -57,4 +47,12 @@ public struct DmabufHandler: ResourceHandler {
         }
         return nil
     }
+}
+
+extension DmabufHandler: ResourceListing {
+    public func listDetail(_ description: Description) -> String {
+        "exporter=" + (description["exporter"]?.text ?? "-") + " name=" + (description["name"]?.text ?? "-")
+    }
+
+    public var totalsKey: String? { "exporter" }
 }

@@ -1,5 +1,4 @@
-import CShims
-import Core
+import RemoteFD
 
 /// memfd_create(2) files: tmpfs (or hugetlbfs) inodes whose link reads
 /// "/memfd:NAME (deleted)".
@@ -11,7 +10,7 @@ public struct MemfdHandler: ResourceHandler {
 
     public func probe(_ file: AdoptedFile) -> Bool {
         guard file.isRegularFile,
-              file.filesystemMagic == rfd_tmpfs_magic() || file.filesystemMagic == rfd_hugetlbfs_magic()
+              file.filesystemMagic == FilesystemMagic.tmpfs || file.filesystemMagic == FilesystemMagic.hugetlbfs
         else { return false }
         return file.link.hasPrefix("/memfd:")
     }
@@ -22,7 +21,7 @@ public struct MemfdHandler: ResourceHandler {
         let seals = file.seals ?? []
         d.append("seals", seals.names)
         d.append("sealing", seals.contains(.seal) ? "locked (F_SEAL_SEAL)" : "allowed")
-        if file.filesystemMagic == rfd_hugetlbfs_magic() {
+        if file.filesystemMagic == FilesystemMagic.hugetlbfs {
             d.append("hugetlb_page_size", file.filesystemBlockSize)
         } else {
             d.append("hugetlb_page_size", .null)
@@ -42,7 +41,7 @@ public struct MemfdHandler: ResourceHandler {
     }
 }
 
-extension MemfdHandler {
+extension MemfdHandler: ResourceListing {
     public func listDetail(_ description: Description) -> String {
         "seals=" + (description["seals"]?.text ?? "?")
     }

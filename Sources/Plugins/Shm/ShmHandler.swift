@@ -1,5 +1,4 @@
-import CShims
-import Core
+import RemoteFD
 import Glibc
 
 /// POSIX shared memory: files on the tmpfs mounted at /dev/shm (shm_open).
@@ -18,7 +17,7 @@ public struct ShmHandler: ResourceHandler {
     public var displayName: String { "a POSIX shm file" }
 
     public func probe(_ file: AdoptedFile) -> Bool {
-        guard file.isRegularFile, file.filesystemMagic == rfd_tmpfs_magic(),
+        guard file.isRegularFile, file.filesystemMagic == FilesystemMagic.tmpfs,
               let shmDevice, file.device == shmDevice
         else { return false }
         return file.link.hasPrefix(Self.directory)
@@ -51,7 +50,7 @@ public struct ShmHandler: ResourceHandler {
     }
 }
 
-extension ShmHandler {
+extension ShmHandler: ResourceListing {
     public func listDetail(_ description: Description) -> String {
         let mode = description["mode"]?.text ?? "?"
         let owner = description["owner"]?.text ?? "?"

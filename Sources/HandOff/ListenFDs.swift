@@ -1,5 +1,6 @@
 import CShims
 import Glibc
+import RemoteFD
 import SystemPackage
 
 /// Hands fds to a new program the systemd way (sd_listen_fds(3)): the fds
@@ -62,10 +63,6 @@ public enum ListenFDs {
         argv.forEach { free($0) }
         return ("exec \(program)", err)
     }
-
-    /// LISTEN_FDNAMES forbids ':' and control characters; we use the
-    /// keeper's stricter rule.
-    public static func isValidName(_ name: String) -> Bool { KeeperProtocol.isValidName(name) }
 
     static func openFDs() -> [Int32] {
         guard let dir = opendir("/proc/self/fd") else { return [] }

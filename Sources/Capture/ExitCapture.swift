@@ -1,5 +1,6 @@
 import CShims
 import Glibc
+import RemoteFD
 import SystemPackage
 
 /// Takes a process's buffers at the moment it exits, before the kernel
@@ -29,30 +30,30 @@ public final class ExitCapture {
     /// tracer), ourselves, and anything ptrace refuses (with the reasons).
     public init(pid: pid_t) throws(AdoptError) {
         guard pid != getpid() else {
-            throw AdoptError(pid: pid, fd: -1, reason: .other, errno: .invalidArgument, "cannot watch this process itself")
+            throw AdoptError(pid: pid, fd: nil, reason: .other, errno: .invalidArgument, "cannot watch this process itself")
         }
         target = try TargetProcess(pid: pid)
         if let tracer = Self.tracer(of: pid), tracer != 0 {
             let comm = ProcFiles.read("/proc/\(tracer)/comm")?.trimmingWhitespace ?? "?"
-            throw AdoptError(pid: pid, fd: -1, reason: .other, errno: .resourceBusy,
+            throw AdoptError(pid: pid, fd: nil, reason: .other, errno: .resourceBusy,
                              "already traced by pid \(tracer) (\(comm)): a process has only one tracer; stop that one first (TracerPid in /proc/\(pid)/status)")
         }
         switch retryingOnEINTR({ rfd_ptrace(rfd_ptrace_seize(), pid, 0, rfd_ptrace_o_traceexit()) }) {
         case .success:
             attached = true
         case .failure(.noSuchProcess):
-            throw AcquireFailure.explain(.noSuchProcess, pid: pid, fd: -1, backend: "ptrace")
+            throw AcquireFailure.explain(.noSuchProcess, pid: pid, fd: nil, backend: "ptrace")
         case .failure(let err) where err == .notPermitted || err == .permissionDenied:
             // Lost a race with another tracer, or not allowed.
             if let tracer = Self.tracer(of: pid), tracer != 0 {
-                throw AdoptError(pid: pid, fd: -1, reason: .other, errno: err, "already traced by pid \(tracer)")
+                throw AdoptError(pid: pid, fd: nil, reason: .other, errno: err, "already traced by pid \(tracer)")
             }
             let diagnosis = PermissionDiagnosis(pid: pid)
-            throw AdoptError(pid: pid, fd: -1, reason: .permissionDenied, errno: err,
+            throw AdoptError(pid: pid, fd: nil, reason: .permissionDenied, errno: err,
                              "not allowed to trace this process (PTRACE_SEIZE): \(diagnosis.summary)",
                              hints: diagnosis.remedies)
         case .failure(let err):
-            throw AdoptError(pid: pid, fd: -1, reason: .other, errno: err, "PTRACE_SEIZE failed")
+            throw AdoptError(pid: pid, fd: nil, reason: .other, errno: err, "PTRACE_SEIZE failed")
         }
     }
 
@@ -88,11 +89,11 @@ public final class ExitCapture {
                 let err = Errno.current
                 if err == .interrupted { continue }
                 attached = false
-                throw AdoptError(pid: pid, fd: -1, reason: .other, errno: err, "waiting for the traced process failed")
+                throw AdoptError(pid: pid, fd: nil, reason: .other, errno: err, "waiting for the traced process failed")
             }
             if rfd_wifexited(status) != 0 || rfd_wifsignaled(status) != 0 {
                 attached = false
-                throw AdoptError(pid: pid, fd: -1, reason: .noSuchProcess, errno: .noSuchProcess,
+                throw AdoptError(pid: pid, fd: nil, reason: .noSuchProcess, errno: .noSuchProcess,
                                  "the process ended without an exit stop (\(Exit(status: status).text))")
             }
             guard rfd_wifstopped(status) != 0 else { continue }
@@ -140,7 +141,7 @@ public final class ExitCapture {
             switch Inventory.fdNumbers(pid: target.pid) {
             case .success(let list): candidates = list
             case .failure(let err):
-                return ([], [AdoptError(pid: target.pid, fd: -1, reason: .other, errno: err, "cannot list the fds of the exiting process")])
+                return ([], [AdoptError(pid: target.pid, fd: nil, reason: .other, errno: err, "cannot list the fds of the exiting process")])
             }
         }
         var adopted: [Adoption] = []

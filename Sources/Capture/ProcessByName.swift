@@ -1,5 +1,6 @@
 import CShims
 import Glibc
+import RemoteFD
 
 /// Finding a process by its command name (/proc/PID/comm, at most 15
 /// characters). With CAP_NET_ADMIN the netlink process-events connector
@@ -38,7 +39,7 @@ public enum ProcessByName {
         // Without CAP_NET_ADMIN, 6.1 accepts the subscription and then sends
         // nothing (it refuses the listen request only in an ack): don't try.
         // (6.12 lets anyone listen; polling there is merely slower.)
-        let sock = hasNetAdmin ? rfd_proc_events_open() : -EPERM
+        let sock = hasNetAdmin ? rfd_proc_events_open() : -1
         guard sock >= 0 else {
             method?(.polling)
             return poll(for: name, interval: interval, timeout: timeout)
@@ -59,7 +60,7 @@ public enum ProcessByName {
             }
             let pid = rfd_proc_events_next(sock, waitMs)
             if pid > 0 && pid != getpid() && comm(of: pid) == wanted { return pid }
-            if pid == -ENOBUFS {
+            if pid == -1 && errno == ENOBUFS {
                 // Events were dropped: rescan rather than miss one.
                 if let found = find(name).first { return found }
             }

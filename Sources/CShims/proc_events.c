@@ -1,11 +1,8 @@
 /*
  * The netlink process-events connector (CN_IDX_PROC): the kernel reports
- * every exec and comm change, so a watcher need not poll /proc. Binding to
- * its multicast group needs CAP_NET_ADMIN on 6.1 (6.12 lets anyone).
+ * every exec and comm change, so a watcher need not poll /proc.
  */
-#ifndef REMOTEFD_CSHIMS_PROC_EVENTS_H
-#define REMOTEFD_CSHIMS_PROC_EVENTS_H
-
+#define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -15,8 +12,9 @@
 #include <linux/connector.h>
 #include <linux/netlink.h>
 
-/* Returns a socket subscribed to process events, or -errno. */
-static inline int rfd_proc_events_open(void)
+#include "CShims.h"
+
+int rfd_proc_events_open(void)
 {
 	struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
 	/* nlmsghdr, then cn_msg (its data[] is the op): laid out by hand. */
@@ -30,7 +28,7 @@ static inline int rfd_proc_events_open(void)
 
 	sock = socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
 	if (sock < 0)
-		return -errno;
+		return -1;
 	if (bind(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
 		goto fail;
 	memset(&req, 0, sizeof(req));
@@ -45,16 +43,13 @@ static inline int rfd_proc_events_open(void)
 		goto fail;
 	return sock;
 fail:
-	err = -errno;
+	err = errno;
 	close(sock);
-	return err;
+	errno = err;
+	return -1;
 }
 
-/*
- * Waits up to timeout_ms for an exec or comm-change event; returns the
- * process (tgid) it names, 0 on timeout or another event, or -errno.
- */
-static inline int rfd_proc_events_next(int sock, int timeout_ms)
+int rfd_proc_events_next(int sock, int timeout_ms)
 {
 	union {
 		struct nlmsghdr nl;
@@ -68,10 +63,10 @@ static inline int rfd_proc_events_next(int sock, int timeout_ms)
 
 	rc = poll(&p, 1, timeout_ms);
 	if (rc <= 0)
-		return rc < 0 ? -errno : 0;
+		return rc < 0 ? -1 : 0;
 	n = recv(sock, &buf, sizeof(buf), 0);
 	if (n < 0)
-		return -errno;
+		return -1;
 	if ((size_t)n < NLMSG_LENGTH(sizeof(*cn) + sizeof(*ev)))
 		return 0;
 	cn = (struct cn_msg *)NLMSG_DATA(&buf.nl);
@@ -82,5 +77,3 @@ static inline int rfd_proc_events_next(int sock, int timeout_ms)
 		return ev->event_data.comm.process_tgid;
 	return 0;
 }
-
-#endif /* REMOTEFD_CSHIMS_PROC_EVENTS_H */

@@ -1,9 +1,11 @@
 import CShims
 import Glibc
+import RemoteFD
+import RemoteFDHandOff
 import SystemPackage
 
 /// Talks to a keeper (`adopt hold`) over its socket: one connection per
-/// client object, any number of requests on it.
+/// client object, any number of requests on it; one method per verb.
 public final class KeeperClient {
     public let socketPath: String
     private let socket: FileDescriptor
@@ -27,13 +29,12 @@ public final class KeeperClient {
         try? socket.close()
     }
 
-    /// Sends `line` (with `fds` attached) and reads the whole reply. An
+    /// Sends `request` (with `fds` attached) and reads the whole reply. An
     /// "err" status line is thrown as a KeeperError with the keeper's errno.
-    public func request(_ line: String, fds: [FileDescriptor] = []) throws(KeeperError) -> KeeperReply {
-        let verb = String(line.split(separator: " ").first ?? "")
-        let label = line.split(separator: " ").prefix(2).joined(separator: " ")
+    public func send(_ request: KeeperRequest, fds: [FileDescriptor] = []) throws(KeeperError) -> KeeperReply {
+        let label = request.label
         do {
-            try FdPassing.send(Array((line + "\n").utf8), fds: fds, on: socket)
+            try FdPassing.send(Array((request.line + "\n").utf8), fds: fds, on: socket)
         } catch {
             throw KeeperError(socket: socketPath, request: label, errno: error, "cannot send the request")
         }
@@ -48,20 +49,20 @@ public final class KeeperClient {
             }
             if next.hasPrefix("buffer "), let info = HeldBufferInfo(words: next.dropFirst(7)) {
                 reply.buffers.append(info)
-            } else if next == "ok" || next.hasPrefix("ok ") {
-                reply.okWords = String(next.dropFirst(next == "ok" ? 2 : 3))
+                continue
+            }
+            switch KeeperStatus(line: next) {
+            case .ok(let words)?:
+                reply.okWords = words
                 reply.fds = pendingFDs
                 pendingFDs = []
                 return reply
-            } else if next.hasPrefix("err ") {
+            case .err(let name, let message)?:
                 pendingFDs.forEach { try? $0.close() }
                 pendingFDs = []
-                let words = next.dropFirst(4)
-                let name = words.prefix { $0 != " " }
-                let message = words.dropFirst(name.count).drop { $0 == " " }
-                throw KeeperError(socket: socketPath, request: label, errno: Errno.named(name), String(message))
-            } else {
-                throw KeeperError(socket: socketPath, request: verb, errno: .protocolError, "unexpected reply line '\(next)'")
+                throw KeeperError(socket: socketPath, request: label, errno: Errno.named(name), message)
+            case nil:
+                throw KeeperError(socket: socketPath, request: request.verb, errno: .protocolError, "unexpected reply line '\(next)'")
             }
         }
     }
@@ -83,12 +84,12 @@ public final class KeeperClient {
     // MARK: the verbs
 
     public func list() throws(KeeperError) -> [HeldBufferInfo] {
-        try request("list").buffers
+        try send(.list).buffers
     }
 
     /// The buffer's fields and our own fd for it (close-on-exec).
     public func get(_ name: String) throws(KeeperError) -> (HeldBufferInfo, FileDescriptor) {
-        let reply = try request("get \(name)")
+        let reply = try send(.get(name: name))
         guard let info = HeldBufferInfo(words: reply.okWords), reply.fds.count == 1 else {
             reply.fds.forEach { try? $0.close() }
             throw KeeperError(socket: socketPath, request: "get \(name)", errno: .protocolError,
@@ -98,18 +99,32 @@ public final class KeeperClient {
     }
 
     public func release(_ name: String) throws(KeeperError) {
-        _ = try request("release \(name)")
+        _ = try send(.release(name: name))
     }
 
-    /// Gives `fd` to the keeper under `name`; `pid`/`fd` say where it came from.
+    /// Gives `descriptor` to the keeper under `name`; `source` says where it
+    /// came from (nil: unknown).
     @discardableResult
-    public func add(_ name: String, descriptor: FileDescriptor, sourcePID: pid_t = -1, sourceFD: Int32 = -1) throws(KeeperError) -> HeldBufferInfo? {
-        HeldBufferInfo(words: try request("add \(name) \(sourcePID) \(sourceFD)", fds: [descriptor]).okWords)
+    public func add(_ name: String, descriptor: FileDescriptor, source: KeeperRequest.Source? = nil) throws(KeeperError) -> HeldBufferInfo? {
+        HeldBufferInfo(words: try send(.add(name: name, source: source), fds: [descriptor]).okWords)
+    }
+
+    /// A keeper handing over: `info`'s buffer, owner kept (root or the
+    /// keeper's uid only).
+    public func importBuffer(_ info: HeldBufferInfo, descriptor: FileDescriptor) throws(KeeperError) {
+        _ = try send(.importBuffer(name: info.name, owner: info.ownerUID,
+                                   source: KeeperRequest.Source(pid: info.sourcePID, fd: info.sourceFD)),
+                     fds: [descriptor])
+    }
+
+    /// Passes a listening socket to serve too (root or the keeper's uid only).
+    public func listener(_ path: String, socket listening: FileDescriptor) throws(KeeperError) {
+        _ = try send(.listener(path: path), fds: [listening])
     }
 
     /// Asks the keeper to hand everything to the keeper at `successor` and exit.
     /// Returns how many buffers went over.
     public func handover(to successor: String) throws(KeeperError) -> Int {
-        Int(try request("handover \(successor)").okWords.split(separator: " ").first ?? "") ?? 0
+        Int(try send(.handover(path: successor)).okWords.split(separator: " ").first ?? "") ?? 0
     }
 }

@@ -1,5 +1,5 @@
-import CShims
 import Glibc
+import RemoteFD
 import SystemPackage
 
 /// systemd's file descriptor store (sd_pid_notify_with_fds(3)): one
@@ -19,9 +19,9 @@ public enum FdStore {
     /// Sends `descriptor` under `name`. Throws EINVAL for a bad name,
     /// ENOENT (as a missing variable) when $NOTIFY_SOCKET is unset.
     public static func store(_ descriptor: FileDescriptor, name: String, notifySocket: String? = nil) throws(FdStoreError) {
-        guard ListenFDs.isValidName(name) else {
+        guard FdName.isValid(name) else {
             throw FdStoreError(socket: notifySocket ?? "-", errno: .invalidArgument,
-                               "bad fd name '\(name)' (\(KeeperProtocol.nameRule))")
+                               "bad fd name '\(name)' (\(FdName.rule))")
         }
         guard let path = notifySocket ?? getenv(environmentVariable).map({ String(cString: $0) }), !path.isEmpty else {
             throw FdStoreError(socket: "-", errno: .noSuchFileOrDirectory,

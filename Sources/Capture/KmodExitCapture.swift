@@ -1,5 +1,6 @@
 import CShims
 import Glibc
+import RemoteFD
 import SystemPackage
 
 /// Capture on exit through the remotefd module (REMOTEFD_IOC_WATCH /
@@ -67,14 +68,14 @@ public final class KmodExitCapture {
             opened = try FileDescriptor.open(FilePath(Self.devicePath), .readWrite, options: [.closeOnExec])
         } catch {
             let err = error as? Errno ?? .noSuchFileOrDirectory
-            throw AdoptError(pid: -1, fd: -1, reason: .backendUnavailable("kmod"), errno: err,
-                             "cannot open \(Self.devicePath): is the remotefd module loaded?")
+            throw AdoptError(pid: nil, fd: nil, reason: .backendUnavailable("kmod"), errno: err,
+                             KmodBackend.cannotOpen(err))
         }
         var info = remotefd_info()
         let ok = retryingOnEINTR({ rfd_ioctl_ptr(opened.rawValue, rfd_ioc_info(), &info) })
         guard case .success = ok, info.features & UInt32(REMOTEFD_FEAT_WATCH) != 0 else {
             try? opened.close()
-            throw AdoptError(pid: -1, fd: -1, reason: .backendUnavailable("kmod"), errno: .notSupported,
+            throw AdoptError(pid: nil, fd: nil, reason: .backendUnavailable("kmod"), errno: .notSupported,
                              "the loaded remotefd module cannot capture on exit (no REMOTEFD_FEAT_WATCH): load a newer one")
         }
         device = opened
@@ -133,7 +134,7 @@ public final class KmodExitCapture {
         case .failure(.resourceTemporarilyUnavailable):
             return nil
         case .failure(let err):
-            throw AdoptError(pid: c.pid, fd: c.fd, reason: .other, errno: err,
+            throw AdoptError(pid: c.pid > 0 ? c.pid : nil, fd: c.fd >= 0 ? c.fd : nil, reason: .other, errno: err,
                              "collecting a captured file from \(Self.devicePath) failed")
         }
         switch Int32(bitPattern: c.event) {
@@ -154,7 +155,7 @@ public final class KmodExitCapture {
         if fds == nil {
             request.flags |= UInt32(REMOTEFD_WATCH_ALL_FDS)
         } else if list.isEmpty || list.count > Self.maxFds {
-            throw AdoptError(pid: pid, fd: -1, reason: .other, errno: .invalidArgument,
+            throw AdoptError(pid: pid, fd: nil, reason: .other, errno: .invalidArgument,
                              "arm capture: give 1 to \(Self.maxFds) fds, or all")
         }
         let result = list.withUnsafeMutableBufferPointer { buf in
@@ -165,13 +166,13 @@ public final class KmodExitCapture {
         if case .failure(let err) = result {
             switch err {
             case .fileExists:
-                throw AdoptError(pid: pid, fd: -1, reason: .other, errno: err,
+                throw AdoptError(pid: pid, fd: nil, reason: .other, errno: err,
                                  "capture is already armed for this process on this handle")
             case .resourceTemporarilyUnavailable:
-                throw AdoptError(pid: pid, fd: -1, reason: .other, errno: err,
+                throw AdoptError(pid: pid, fd: nil, reason: .other, errno: err,
                                  "the process kept exec'ing or changing credentials while arming: try again")
             default:
-                throw AcquireFailure.explain(err, pid: pid, fd: -1, backend: "kmod")
+                throw AcquireFailure.explain(err, pid: pid, fd: nil, backend: "kmod")
             }
         }
     }
@@ -181,7 +182,7 @@ public final class KmodExitCapture {
         case .success: return true
         case .failure(.noSuchFileOrDirectory): return false
         case .failure(let err):
-            throw AcquireFailure.explain(err, pid: pid, fd: -1, backend: "kmod")
+            throw AcquireFailure.explain(err, pid: pid, fd: nil, backend: "kmod")
         }
     }
 }

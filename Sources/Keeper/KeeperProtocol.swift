@@ -1,4 +1,6 @@
 import Glibc
+import RemoteFD
+import RemoteFDHandOff
 import SystemPackage
 
 /// The keeper's wire protocol, version 1.
@@ -12,13 +14,8 @@ import SystemPackage
 /// request is acted on only once its whole line has arrived, and fds that
 /// came with an unfinished line are closed.
 ///
-///     list                       → buffer lines, "ok COUNT"
-///     get NAME                   → "ok" and the buffer's fields, one fd attached
-///     release NAME               → "ok"
-///     add NAME [PID FD]          one fd attached; PID FD say where it came from → "ok" and fields
-///     import NAME UID PID FD     one fd attached: a keeper handing over (root or the keeper's uid only)
-///     listener PATH              a listening socket attached: serve it too (root or the keeper's uid only)
-///     handover PATH              give everything to the keeper at PATH, then exit (root or the keeper's uid only)
+/// The requests are `KeeperRequest`'s cases (parsed and formatted there),
+/// the status line is `KeeperStatus`.
 ///
 /// A buffer line is `buffer NAME TYPE SIZE OWNER_UID SOURCE_PID SOURCE_FD INODE`.
 /// Who may use a buffer: root, or the uid that added it (SO_PEERCRED);
@@ -26,18 +23,11 @@ import SystemPackage
 public enum KeeperProtocol {
     public static let maxRequestLength = 4096
 
-    /// Buffer names: 1–64 of [A-Za-z0-9._+@-] (no ':' — names also become
-    /// LISTEN_FDNAMES and FDNAME= entries — and no spaces).
-    public static func isValidName(_ name: String) -> Bool {
-        guard (1...64).contains(name.utf8.count) else { return false }
-        return name.utf8.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
-                || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
-                || c == UInt8(ascii: "+") || c == UInt8(ascii: "@")
-        }
-    }
+    /// Buffer names follow `FdName`'s rule: they also become
+    /// LISTEN_FDNAMES and FDNAME= entries.
+    public static func isValidName(_ name: String) -> Bool { FdName.isValid(name) }
 
-    public static let nameRule = "1-64 characters from A-Z a-z 0-9 . _ - + @"
+    public static var nameRule: String { FdName.rule }
 }
 
 /// What the keeper says about one buffer it holds.
@@ -123,7 +113,7 @@ public struct KeeperError: Error, CustomStringConvertible, Sendable {
 
 extension Errno {
     /// The errno whose symbolic name is `name` ("ENOENT"), if any.
-    static func named(_ name: some StringProtocol) -> Errno? {
+    package static func named(_ name: some StringProtocol) -> Errno? {
         for raw in Int32(1)...Int32(133) where Errno(rawValue: raw).symbolicName == name {
             return Errno(rawValue: raw)
         }

@@ -1,5 +1,6 @@
 import CShims
 import Glibc
+import RemoteFD
 import SystemPackage
 
 /// Sending and receiving fds over Unix sockets (SCM_RIGHTS), and the
@@ -14,7 +15,7 @@ public enum FdPassing {
             let attached = sent == 0 ? raw : []
             let result = bytes.withUnsafeBytes { buf in
                 retryingOnEINTR { rfd_send_fds(socket.rawValue, buf.baseAddress! + sent, buf.count - sent,
-                                               attached, Int32(attached.count), nil, 0) }
+                                               attached, Int32(attached.count)) }
             }
             sent += try result.get()
         } while sent < bytes.count

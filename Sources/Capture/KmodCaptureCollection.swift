@@ -1,3 +1,4 @@
+import RemoteFD
 import SystemPackage
 
 extension KmodExitCapture {
@@ -38,13 +39,13 @@ extension KmodExitCapture {
             case .exited(_, _, let lost):
                 result.outcome = "exited"
                 if lost > 0 {
-                    result.failures.append(AdoptError(pid: pid, fd: -1, reason: .other, errno: .noMemory,
+                    result.failures.append(AdoptError(pid: pid, fd: nil, reason: .other, errno: .noMemory,
                                                       "the module could not keep \(lost) of the files at exit"))
                 }
                 return result
             case .denied:
                 result.outcome = "exited after exec or a credential change since arming: nothing captured"
-                result.failures.append(AdoptError(pid: pid, fd: -1, reason: .permissionDenied, errno: .notPermitted,
+                result.failures.append(AdoptError(pid: pid, fd: nil, reason: .permissionDenied, errno: .notPermitted,
                                                   "not captured: the process exec'd, changed credentials or became non-dumpable after the watch was armed"))
                 return result
             }

@@ -1,2 +1,0 @@
-/* The C target needs one source file; everything lives in include/CShims.h. */
-#include "CShims.h"

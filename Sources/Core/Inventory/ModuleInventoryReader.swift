@@ -1,0 +1,45 @@
+import CShims
+import Glibc
+
+/// Reads a process's fd table through the remotefd module's inventory
+/// (REMOTEFD_HANDLE_IOC_INVENTORY on the target's handle): every open fd
+/// described in the kernel — stat, statfs magic, seals, name, dma-buf
+/// names — in calls of up to 4096 records, installing nothing.
+final class ModuleInventoryReader {
+    private let kmod: KmodBackend
+    /// One buffer for every call of every process listed.
+    private let records: UnsafeMutablePointer<remotefd_fd_record>
+    private let capacity = Int(REMOTEFD_INVENTORY_MAX)
+
+    /// Nil unless `backend` is the module and it has handles.
+    init?(backend: any AcquisitionBackend) {
+        guard let kmod = backend as? KmodBackend,
+              kmod.openDevice() == nil, kmod.hasHandles else { return nil }
+        self.kmod = kmod
+        records = .allocate(capacity: capacity)
+    }
+
+    deinit { records.deallocate() }
+
+    /// Calls `body` for each open fd of `target`, in fd order.
+    func forEachRecord(of target: TargetProcess,
+                       _ body: (ModuleFileRecord) -> Void) throws(AdoptError) {
+        var request = remotefd_inventory()
+        request.start_fd = 0
+        request.count = UInt32(capacity)
+        request.records = UInt64(UInt(bitPattern: records))
+        while true {
+            let handle = try kmod.handle(for: target)
+            if case .failure(let err) = retryingOnEINTR({
+                rfd_ioctl_ptr(handle.rawValue, rfd_ioc_handle_inventory(), &request)
+            }) {
+                throw AcquireFailure.explain(err, pid: target.pid, fd: nil, backend: "kmod")
+            }
+            for i in 0..<Int(request.returned) {
+                body(ModuleFileRecord(records + i))
+            }
+            guard request.next_fd >= 0 else { return }
+            request.start_fd = request.next_fd
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import Glibc
+import RemoteFD
+
+/// What a keeper holds and who may use it: the buffers by name, each with
+/// the uid that added it. No I/O: the server reads and writes sockets, the
+/// request handlers decide, this keeps the books.
+struct KeeperState {
+    /// One buffer held.
+    final class Held {
+        var info: HeldBufferInfo
+        let file: AdoptedFile
+
+        init(info: HeldBufferInfo, file: AdoptedFile) {
+            self.info = info
+            self.file = file
+        }
+
+        /// The fields, with the size now (the owner may have resized it).
+        var current: HeldBufferInfo {
+            var info = info
+            info.size = file.currentSize
+            return info
+        }
+    }
+
+    private(set) var held: [Held] = []
+
+    var names: [String] { held.map(\.info.name) }
+
+    func buffer(named name: String) -> Held? {
+        held.first { $0.info.name == name }
+    }
+
+    /// Root, or the uid that added the buffer.
+    static func may(_ peerUID: uid_t, use h: Held) -> Bool {
+        peerUID == 0 || peerUID == h.info.ownerUID
+    }
+
+    func visible(to peerUID: uid_t) -> [Held] {
+        held.filter { Self.may(peerUID, use: $0) }
+    }
+
+    enum KeepRefusal: Error {
+        case badName
+        case duplicate
+    }
+
+    /// Keeps `file` under `info.name`.
+    mutating func keep(_ file: AdoptedFile, info: HeldBufferInfo) throws(KeepRefusal) -> Held {
+        guard KeeperProtocol.isValidName(info.name) else { throw .badName }
+        guard buffer(named: info.name) == nil else { throw .duplicate }
+        let h = Held(info: info, file: file)
+        held.append(h)
+        return h
+    }
+
+    mutating func remove(_ h: Held) {
+        held.removeAll { $0 === h }
+    }
+
+    /// Gives everything up (handed over): the fds close with the objects.
+    mutating func removeAll() {
+        held = []
+    }
+}

@@ -1,0 +1,163 @@
+import ArgumentParser
+import Glibc
+import RemoteFD
+import RemoteFDHandOff
+import RemoteFDKeeper
+import SystemPackage
+
+/// "PID:FD".
+struct PidFd: ExpressibleByArgument, CustomStringConvertible, Equatable {
+    let pid: pid_t
+    let fd: Int32
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let pid = pid_t(parts[0]), let fd = Int32(parts[1]) else { return nil }
+        self.pid = pid
+        self.fd = fd
+    }
+
+    var description: String { "\(pid):\(fd)" }
+}
+
+/// "NAME=PID:FD": how every command names a buffer it takes.
+struct NamedPidFd: ExpressibleByArgument, Equatable {
+    let name: String
+    let source: PidFd
+
+    init(name: String, source: PidFd) {
+        self.name = name
+        self.source = source
+    }
+
+    init?(argument: String) {
+        guard let eq = argument.firstIndex(of: "="), let source = PidFd(argument: String(argument[argument.index(after: eq)...])) else {
+            return nil
+        }
+        name = String(argument[..<eq])
+        self.source = source
+    }
+}
+
+/// The keeper's socket: --socket, else $ADOPT_KEEPER_SOCKET, else
+/// $XDG_RUNTIME_DIR/adopt-keeper.sock, else /run/adopt-keeper.sock.
+struct KeeperSocketOption: ParsableArguments {
+    @Option(name: .long, help: "The keeper's socket (default: $ADOPT_KEEPER_SOCKET, else $XDG_RUNTIME_DIR/adopt-keeper.sock, else /run/adopt-keeper.sock).")
+    var socket: String?
+
+    var path: String {
+        if let socket { return socket }
+        if let env = getenv("ADOPT_KEEPER_SOCKET"), env.pointee != 0 { return String(cString: env) }
+        if let dir = getenv("XDG_RUNTIME_DIR"), dir.pointee != 0 { return String(cString: dir) + "/adopt-keeper.sock" }
+        return "/run/adopt-keeper.sock"
+    }
+}
+
+/// What to do with buffers once taken: one type for `adopt --dump`, `keeper
+/// get` (dump, fd store, exec) and `watch` (all of them), validated once.
+enum HandOn: Equatable {
+    /// --dump FILE|-: copy one buffer out.
+    case dump(String)
+    /// --dump-dir DIR: DIR/PID-fdN.TYPE for each.
+    case dumpDir(String)
+    /// --hold NAME: give them to a running keeper.
+    case hold(name: String)
+    /// --to-fdstore NAME: give them to systemd's fd store.
+    case fdstore(name: String)
+    /// --exec [--fdname NAME] -- CMD: exec CMD with them as LISTEN_FDS.
+    case exec(name: String?, command: [String])
+
+    /// The hand-on the options ask for (nil: none), from the options a
+    /// command has (those it lacks stay nil/false).
+    static func from(dump: String? = nil, dumpDir: String? = nil, hold: String? = nil, toFdstore: String? = nil,
+                     exec: Bool = false, fdname: String? = nil, command: [String] = []) throws -> HandOn? {
+        if exec == command.isEmpty { throw ValidationError("--exec and a command after -- go together") }
+        let chosen = [dump != nil, dumpDir != nil, hold != nil, toFdstore != nil, exec].filter { $0 }.count
+        if chosen > 1 { throw ValidationError("choose one of --dump, --dump-dir, --hold, --to-fdstore, --exec") }
+        for name in [hold, toFdstore, fdname].compactMap({ $0 }) where !FdName.isValid(name) {
+            throw ValidationError("bad name '\(name)' (\(FdName.rule))")
+        }
+        if let dump { return .dump(dump) }
+        if let dumpDir { return .dumpDir(dumpDir) }
+        if let hold { return .hold(name: hold) }
+        if let toFdstore { return .fdstore(name: toFdstore) }
+        if exec { return .exec(name: fdname, command: command) }
+        return nil
+    }
+
+    /// Hands `adopted` (taken from process `pid`) on. Names: the one given,
+    /// else `defaultName`; NAME.FD each when there are several. `announce`
+    /// is told of each buffer held or stored. Does not return after exec.
+    func perform(_ adopted: [Adoption], pid: pid_t, defaultName: String, socket: String,
+                 range: (offset: Int, length: Int?) = (0, nil),
+                 open: (Adoption) throws -> any BufferAccess = { try $0.open() },
+                 announce: (_ event: String, _ fields: Description) -> Void = { _, _ in }) throws {
+        func names(_ base: String) -> [String] {
+            adopted.count == 1 ? [base] : adopted.map { "\(base).\($0.file.fd)" }
+        }
+        switch self {
+        case .dump(let path):
+            let adoption = adopted[0]
+            try Dumper(access: try open(adoption), adoption: adoption).dump(to: path, offset: range.offset, length: range.length)
+        case .dumpDir(let dir):
+            for adoption in adopted {
+                let path = "\(dir)/\(pid)-fd\(adoption.file.fd).\(adoption.type)"
+                try Dumper(access: try open(adoption), adoption: adoption).dump(to: path, offset: 0, length: nil)
+            }
+        case .hold(let name):
+            let client = try KeeperClient(socketPath: socket)
+            for (adoption, name) in zip(adopted, names(name)) {
+                try client.add(name, descriptor: adoption.file.descriptor,
+                               source: KeeperRequest.Source(pid: pid, fd: adoption.file.fd))
+                var fields = Description()
+                fields.append("name", name)
+                fields.append("fd", Int(adoption.file.fd))
+                fields.append("socket", socket)
+                announce("held", fields)
+            }
+        case .fdstore(let name):
+            for (adoption, name) in zip(adopted, names(name)) {
+                try storeInFdStore(adoption.file.descriptor, name: name, pid: pid, fd: adoption.file.fd)
+                var fields = Description()
+                fields.append("name", name)
+                fields.append("fd", Int(adoption.file.fd))
+                announce("stored", fields)
+            }
+        case .exec(let name, let command):
+            let entries = zip(adopted, names(name ?? defaultName)).map {
+                ListenFDs.Entry(name: $1, descriptor: $0.file.descriptor)
+            }
+            throw withExtendedLifetime(adopted) { execHandingOn(entries, command: command) }
+        }
+    }
+}
+
+/// FdStore.store, its error naming the buffer (pid `pid` fd `fd`).
+func storeInFdStore(_ descriptor: FileDescriptor, name: String, pid: pid_t, fd: Int32) throws {
+    do {
+        try FdStore.store(descriptor, name: name)
+    } catch {
+        throw AboutBuffer(pid: pid, fd: fd, error: error)
+    }
+}
+
+/// One line per event: "event key=value …" or a JSON object.
+func printEvent(_ event: String, _ fields: Description, json: Bool) {
+    if json {
+        var d = Description()
+        d.append("event", event)
+        for field in fields.fields { d.append(field.key, field.value) }
+        print(d.json)
+    } else {
+        print(([event] + fields.fields.map { "\($0.key)=\($0.value.text)" }).joined(separator: " "))
+    }
+    fflush(stdout)
+}
+
+/// Execs `command` with `entries` as LISTEN_FDS; prints why if it cannot.
+func execHandingOn(_ entries: [ListenFDs.Entry], command: [String]) -> ExitCode {
+    fflush(stdout)
+    let failure = ListenFDs.exec(entries, command: command)
+    printError("adopt: exec: \(failure.step) failed (\(failure.errno.symbolicName))")
+    return ExitCode(127)
+}
