@@ -509,13 +509,14 @@ static int list_fds(pid_t pid, int *out, int max)
 /* The inventory target: one of each kind of file; fds reported on a pipe. */
 enum { I_PLAIN, I_SEALED, I_SEALABLE, I_LONGNAME, I_CLOEXEC, I_SHM, I_SHM_UNLINKED,
        I_PIPE_R, I_PIPE_W, I_SOCK, I_NULL, I_TMPFILE, I_DIR, I_EVENTFD, I_OPATH,
-       I_DMABUF, N_I };
+       I_DMABUF, I_HUGETLB, N_I };
 static const char *const i_name[N_I] = {
 	"memfd", "memfd sealed (WRITE|SHRINK|GROW)", "memfd sealable, no seals",
 	"memfd with a 249-char name", "memfd O_CLOEXEC", "/dev/shm file",
 	"/dev/shm file unlinked", "pipe read end", "pipe write end",
 	"unix socket", "/dev/null O_RDWR|O_APPEND", "/tmp file O_WRONLY|O_APPEND",
 	"directory /", "eventfd", "O_PATH /tmp", "dma-buf (system heap)",
+	"hugetlbfs memfd (MFD_HUGETLB), sealed",
 };
 
 struct dma_heap_allocation_data {
@@ -578,6 +579,10 @@ static void inv_target(int wr)
 			close(heap);
 		}
 	}
+	/* hugetlbfs: no huge page needed for an empty file */
+	fd[I_HUGETLB] = memfd_create("inv-huge", MFD_HUGETLB | MFD_ALLOW_SEALING);
+	if (fd[I_HUGETLB] >= 0)
+		fcntl(fd[I_HUGETLB], F_ADD_SEALS, F_SEAL_GROW);
 	if (write(wr, fd, sizeof(fd)) != sizeof(fd))
 		_exit(3);
 	for (;;)
@@ -704,6 +709,9 @@ static int func_inventory(void)
 			if (fds[i] < 0) {
 				if (i == I_DMABUF)
 					printf("SKIP %s inventory %s: no /dev/dma_heap/system on this kernel\n",
+					       label, i_name[i]);
+				else if (i == I_HUGETLB)
+					printf("SKIP %s inventory %s: memfd_create(MFD_HUGETLB) failed in the target\n",
 					       label, i_name[i]);
 				else
 					check(0, "%s inventory: target could not create %s", label, i_name[i]);
@@ -1619,6 +1627,92 @@ out:
 	close(pfd);
 }
 
+/*
+ * A live process whose main thread exited (the leader is a zombie until the
+ * last thread exits; the fd table lives on in the other threads).
+ * REMOTEFD_IOC_GETFD naming a live thread by its tid reaches the files; a
+ * handle attached by that tid must too (and GETFDS/INVENTORY through it).
+ */
+static void *leaderless_thread(void *arg)
+{
+	int *p = arg, m = memfd_create("leaderless", 0);
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	struct stat st;
+
+	fstat(m, &st);
+	write(p[1], &m, sizeof(m));
+	write(p[1], &tid, sizeof(tid));
+	write(p[1], &st, sizeof(st));
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void sec_leaderless(void)
+{
+	int p[2], go[2], m = -1, h_tid, h_pid, old_tid, old_pid, pfd, pg, h_before;
+	pid_t pid, tid = 0;
+	struct stat st;
+	struct hans a, b, c0, c;
+	char x;
+
+	if (pipe(p) || pipe(go))
+		die("pipe");
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		pthread_t th;
+
+		pthread_create(&th, NULL, leaderless_thread, p);
+		read(go[0], &x, 1);
+		syscall(SYS_exit, 0);	/* this thread only */
+	}
+	if (read(p[0], &m, sizeof(m)) != sizeof(m) || read(p[0], &tid, sizeof(tid)) != sizeof(tid) ||
+	    read(p[0], &st, sizeof(st)) != sizeof(st))
+		die("leaderless target");
+	h_before = rfd_attach(dev, pid, 0, O_CLOEXEC);
+	c0 = h_probe(h_before, m, &st);
+	write(go[1], "x", 1);
+	usleep(400000);		/* the leader has exited */
+	c = h_probe(h_before, m, &st);
+	check(h_before >= 0 && h_agrees(c0, 0) && h_agrees(c, 0),
+	      "%s handle attached before the main thread exited (the process lives on in thread %d): before %s; after %s (want OK: the process is alive)",
+	      label, tid, hans_str(c0), hans_str(c));
+	if (h_before >= 0)
+		close(h_before);
+	old_tid = rfd_getfd(dev, tid, m, 0, O_CLOEXEC);
+	old_pid = rfd_getfd(dev, pid, m, 0, O_CLOEXEC);
+	pfd = sys_pidfd_open(pid);
+	pg = pfd >= 0 ? errno_of(sys_pidfd_getfd(pfd, m)) : -errno;
+	h_tid = rfd_attach(dev, tid, 0, O_CLOEXEC);
+	h_pid = rfd_attach(dev, pid, 0, O_CLOEXEC);
+	a = h_tid >= 0 ? h_probe(h_tid, m, &st) : (struct hans){ h_tid, h_tid, h_tid };
+	b = h_pid >= 0 ? h_probe(h_pid, m, &st) : (struct hans){ h_pid, h_pid, h_pid };
+	printf("# %s leader exited, thread %d alive: REMOTEFD_IOC_GETFD by tid %s, by pid %s; pidfd_getfd %s; ATTACH by pid %s (%s)\n",
+	       label, tid, rn(old_tid), rn(old_pid), rn(pg), rn(h_pid), hans_str(b));
+	check(old_tid >= 0 && same_as_stat(old_tid, &st) && h_tid >= 0 && h_agrees(a, 0),
+	      "%s process whose main thread exited: ATTACH by a live thread's tid reaches its files as REMOTEFD_IOC_GETFD by that tid does: GETFD by tid %s; ATTACH by tid %s, %s",
+	      label, rn(old_tid), rn(h_tid), hans_str(a));
+	if (old_tid >= 0)
+		close(old_tid);
+	if (old_pid >= 0)
+		close(old_pid);
+	if (pg >= 0)
+		close(pg);
+	if (pfd >= 0)
+		close(pfd);
+	if (h_tid >= 0)
+		close(h_tid);
+	if (h_pid >= 0)
+		close(h_pid);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(p[0]);
+	close(p[1]);
+	close(go[0]);
+	close(go[1]);
+}
+
 static int security_main(void)
 {
 	struct tgt t;
@@ -1688,6 +1782,7 @@ static int security_main(void)
 
 	sec_death();
 	sec_pidreuse();
+	sec_leaderless();
 	check(fd_count() == before, "%s security: no fd leaked (%d -> %d)", label,
 	      before, fd_count());
 	return 0;

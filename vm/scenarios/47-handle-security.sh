@@ -11,7 +11,10 @@
 # attacher; root, uid-1000 dumpable and non-dumpable targets; receivers 0,
 # 1000, 1001) -> the receiver's pidfd_getfd answer; a killed target (zombie,
 # reaped) -> ESRCH; pid reuse forced through ns_last_pid, same fd number ->
-# the old handles ESRCH, a fresh attach reaches the new process.
+# the old handles ESRCH, a fresh attach reaches the new process; a process
+# whose main thread exited but whose other threads live on: a handle attached
+# before, and ATTACH by a live thread's tid, reach its files as
+# REMOTEFD_IOC_GETFD by that tid does.
 . /tests/lib.sh
 echo 0 > /proc/sys/kernel/yama/ptrace_scope 2>/dev/null
 rfd-handle security handle-security
