@@ -231,6 +231,7 @@ static const char *hans_str(struct hans a)
  *   r       setresuid 1000 from root
  *   x       exec this program ("exec-target"): same pid, same fds (the memfd
  *           is not close-on-exec), new mm
+ *   P / p   PR_SET_PTRACER ANY / 0 (Yama)
  *   q       exit
  */
 struct tgt {
@@ -261,6 +262,12 @@ static void tgt_serve(int cmd, int ack, int memfd)
 			break;
 		case 'r':
 			r = setresuid(1000, 1000, 1000);
+			break;
+		case 'P':
+			r = prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+			break;
+		case 'p':
+			r = prctl(PR_SET_PTRACER, 0, 0, 0, 0);
 			break;
 		case 'x': {
 			char s1[16], s2[16], s3[16];
@@ -1713,6 +1720,77 @@ static void sec_leaderless(void)
 	close(go[1]);
 }
 
+/*
+ * Yama scope 1: a target lets any process trace it (PR_SET_PTRACER_ANY), a
+ * same-uid non-descendant attaches, the target revokes it.  No pointer shows
+ * that: the handle may answer from its check for up to 1 s, then must answer
+ * as pidfd_getfd (EPERM).
+ */
+static int sec_ptracer(void *arg)
+{
+	struct tgt *t = cur_t;
+	int h, ref0, ref1, ref2;
+	struct hans a, b, c;
+
+	(void)arg;
+	drop_to(1000);
+	dev = open_dev();
+	if (!tgt_cmd(t, 'P'))
+		die("PR_SET_PTRACER_ANY");
+	ref0 = pidfd_getfd_res(t->pid, t->memfd);
+	h = rfd_attach(dev, t->pid, 0, O_CLOEXEC);
+	a = h_probe(h, t->memfd, &t->st);
+	if (!tgt_cmd(t, 'p'))
+		die("PR_SET_PTRACER 0");
+	ref1 = pidfd_getfd_res(t->pid, t->memfd);
+	b = h_probe(h, t->memfd, &t->st);
+	usleep(1200000);
+	ref2 = pidfd_getfd_res(t->pid, t->memfd);
+	c = h_probe(h, t->memfd, &t->st);
+	printf("# %s Yama scope 1, PR_SET_PTRACER revoked: right after, the handle says %s (pidfd_getfd %s): within the documented 1 s\n",
+	       label, hans_str(b), rn(ref1));
+	check(ref0 >= 0 && h >= 0 && h_agrees(a, 0) && ref2 == -EPERM && h_agrees(c, ref2),
+	      "%s Yama scope 1, uid-1000 non-descendant allowed by PR_SET_PTRACER_ANY: pidfd_getfd %s, attach %s, %s; revoked, 1.2 s later: %s, pidfd_getfd %s (want EPERM)",
+	      label, rn(ref0), rn(h), hans_str(a), hans_str(c), rn(ref2));
+	return n_fail;
+}
+
+/* ATTACH by the tid of a non-leader thread: a handle on its process */
+static void sec_thread_tid(void)
+{
+	int p[2], m = -1, h, fp;
+	pid_t pid, tid = 0;
+	struct stat st;
+	struct hans a;
+
+	if (pipe(p))
+		die("pipe");
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		pthread_t th;
+
+		pthread_create(&th, NULL, leaderless_thread, p);
+		for (;;)
+			pause();
+	}
+	if (read(p[0], &m, sizeof(m)) != sizeof(m) || read(p[0], &tid, sizeof(tid)) != sizeof(tid) ||
+	    read(p[0], &st, sizeof(st)) != sizeof(st))
+		die("threaded target");
+	h = rfd_attach(dev, tid, 0, O_CLOEXEC);
+	a = h >= 0 ? h_probe(h, m, &st) : (struct hans){ h, h, h };
+	fp = h >= 0 ? fdinfo_target_pid(h) : -1;
+	check(h >= 0 && h_agrees(a, 0) && fp == pid,
+	      "%s ATTACH by a non-leader thread id %d: %s, %s; fdinfo target_pid %d (want the process, %d)",
+	      label, tid, rn(h), hans_str(a), fp, pid);
+	if (h >= 0)
+		close(h);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(p[0]);
+	close(p[1]);
+}
+
 static int security_main(void)
 {
 	struct tgt t;
@@ -1782,7 +1860,20 @@ static int security_main(void)
 
 	sec_death();
 	sec_pidreuse();
+	sec_thread_tid();
 	sec_leaderless();
+
+	/* Yama scope 1 for the PR_SET_PTRACER case, then back to 0 */
+	if (set_sysctl(YAMA, 1)) {
+		spawn_tgt(&t, T_USER, 0);
+		cur_t = &t;
+		in_child(sec_ptracer, NULL);
+		kill_tgt(&t);
+		if (!set_sysctl(YAMA, 0))
+			check(0, "%s cannot set ptrace_scope back to 0", label);
+	} else {
+		printf("SKIP %s PR_SET_PTRACER: cannot set ptrace_scope 1\n", label);
+	}
 	check(fd_count() == before, "%s security: no fd leaked (%d -> %d)", label,
 	      before, fd_count());
 	return 0;

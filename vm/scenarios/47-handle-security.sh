@@ -14,7 +14,9 @@
 # the old handles ESRCH, a fresh attach reaches the new process; a process
 # whose main thread exited but whose other threads live on: a handle attached
 # before, and ATTACH by a live thread's tid, reach its files as
-# REMOTEFD_IOC_GETFD by that tid does.
+# REMOTEFD_IOC_GETFD by that tid does; ATTACH by a non-leader thread id
+# gives a handle on its process; Yama scope 1 with PR_SET_PTRACER_ANY, then
+# revoked: the handle answers EPERM 1.2 s later (the 1 s re-check).
 . /tests/lib.sh
 echo 0 > /proc/sys/kernel/yama/ptrace_scope 2>/dev/null
 rfd-handle security handle-security
