@@ -99,10 +99,16 @@ build() {
 		--include="${pkgs// /,}" \
 		--essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs && ln -sf /bin/true "$1/usr/sbin/update-initramfs"' \
 		--customize-hook='du -sb "$1/var/cache/apt/archives" | cut -f1 > "$1/.remotefd-download-bytes"' \
-		"$suite" "$tmp" "${mirror[@]}" > "$ROOTS/$suite.log" 2>&1 || {
+		"$suite" "$tmp" "${mirror[@]}" > "$ROOTS/$suite.log" 2>&1 &
+	local mp=$!
+	# Interrupted: mmdebstrap cleans up after SIGTERM; wait for it.
+	trap 'kill -TERM $mp 2>/dev/null' INT TERM
+	if ! wait $mp; then
+		wait $mp 2>/dev/null
 		remove_tree "$tmp"
 		return 1
-	}
+	fi
+	trap - INT TERM
 	t1=$(date +%s)
 	{
 		echo "suite: $suite"
@@ -134,6 +140,7 @@ done
 
 rc=0
 declare -A pids
+trap 'trap - INT TERM; kill -TERM "${pids[@]}" 2>/dev/null; wait; exit 130' INT TERM
 for s in "${todo[@]}"; do
 	say "roots: $s: building with mmdebstrap (log: $ROOTS/$s.log)"
 	build "$s" &
