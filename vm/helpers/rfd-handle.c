@@ -400,8 +400,10 @@ static int in_child(int (*fn)(void *), void *arg)
 	p = fork();
 	if (p < 0)
 		die("fork");
-	if (!p)
+	if (!p) {
+		n_pass = n_fail = 0;	/* the child counts its own checks */
 		_exit(fn(arg));
+	}
 	waitpid(p, &status, 0);
 	if (!WIFEXITED(status)) {
 		check(0, "%s: a test process died (status 0x%x)", label, status);
@@ -1229,6 +1231,7 @@ static int matrix_main(int scope)
 		if (cells[i].caller < 0)
 			die("fork");
 		if (!cells[i].caller) {
+			n_pass = n_fail = 0;
 			close(u[0]);
 			close(d[1]);
 			_exit(matrix_caller(scope, c, nondump, &cells[i].t, u[1], d[0]));
@@ -1498,6 +1501,7 @@ static int sec_scm(void *arg)
 	fflush(stdout);
 	r = fork();
 	if (!r) {
+		n_pass = n_fail = 0;
 		close(sv[0]);
 		_exit(scm_receiver(sv[1], sc));
 	}
