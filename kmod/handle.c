@@ -12,7 +12,9 @@
  *
  * What a handle keeps (all referenced, so no pointer can be reused)
  *   - the process: the struct pid of its thread-group leader (pid reuse
- *     gives another struct pid: the handle then finds no task, ESRCH);
+ *     gives another struct pid: the handle then finds no task, ESRCH); each
+ *     use works on a live thread of it (the leader, or another thread once
+ *     the leader exited alone);
  *   - the mm that was checked (mmgrab): the process image;
  *   - the target's real_cred and dumpability when checked;
  *   - the caller's cred when checked, and when (jiffies).
@@ -163,17 +165,42 @@ static int rfd_handle_check(struct rfd_handle *h, struct task_struct *task)
 }
 
 /*
- * The handle's task with exec_update_lock held for reading, once the check
- * stands (see "Each use"); callers look up under task_lock, then call
- * rfd_handle_unlock().
+ * A live thread of the handle's process, referenced: its leader, or, once
+ * the leader has exited alone (pthread_exit), another thread that still has
+ * the mm.  NULL when the process is gone.  The fd table and the exec lock
+ * are the process's, whichever thread is used.
+ */
+static struct task_struct *rfd_handle_task(struct pid *pid)
+{
+	struct task_struct *leader, *t, *found = NULL;
+
+	leader = get_pid_task(pid, PIDTYPE_PID);
+	if (!leader || READ_ONCE(leader->mm))
+		return leader;
+	rcu_read_lock();
+	for_each_thread(leader, t) {
+		if (READ_ONCE(t->mm)) {
+			found = get_task_struct(t);
+			break;
+		}
+	}
+	rcu_read_unlock();
+	put_task_struct(leader);
+	return found;
+}
+
+/*
+ * The handle's task, once the check stands (see "Each use"), with
+ * exec_update_lock held for reading and task_lock held: callers look up,
+ * task_unlock(), then rfd_handle_unlock().
  */
 static struct task_struct *rfd_handle_lock(struct rfd_handle *h)
 {
 	struct task_struct *task;
-	bool ok, gone;
+	bool gone;
 	int ret;
 
-	task = get_pid_task(h->pid, PIDTYPE_PID);
+	task = rfd_handle_task(h->pid);
 	if (!task)
 		return ERR_PTR(-ESRCH);
 
@@ -181,24 +208,30 @@ static struct task_struct *rfd_handle_lock(struct rfd_handle *h)
 	if (ret)
 		goto out;
 	task_lock(task);
+	if (task->mm == h->mm && rfd_handle_unchanged(h, task))
+		return task;		/* the fast path: one lock round */
 	gone = !task->mm;
-	ok = task->mm == h->mm && rfd_handle_unchanged(h, task);
 	task_unlock(task);
-	if (ok)
-		return task;
 	up_read(&task->signal->exec_update_lock);
 	if (gone) {
 		ret = -ESRCH;
 		goto out;
 	}
 	ret = rfd_handle_check(h, task);
-	if (!ret)
+	if (ret)
+		goto out;
+	task_lock(task);
+	if (task->mm == h->mm)		/* no exec: we hold exec_update_lock */
 		return task;
+	task_unlock(task);		/* exited meanwhile */
+	up_read(&task->signal->exec_update_lock);
+	ret = -ESRCH;
 out:
 	put_task_struct(task);
 	return ERR_PTR(ret);
 }
 
+/* After rfd_handle_lock() and the caller's task_unlock(). */
 static void rfd_handle_unlock(struct task_struct *task)
 {
 	up_read(&task->signal->exec_update_lock);
@@ -225,7 +258,6 @@ static long rfd_handle_getfd(struct rfd_handle *h,
 	task = rfd_handle_lock(h);
 	if (IS_ERR(task))
 		return PTR_ERR(task);
-	task_lock(task);
 	if (task->files)
 		file = remotefd_fget_files(task->files, req.fd);
 	task_unlock(task);
@@ -278,7 +310,6 @@ static long rfd_handle_getfds(struct rfd_handle *h,
 		ret = PTR_ERR(task);
 		goto out_free;
 	}
-	task_lock(task);
 	files = task->files;
 	if (files) {
 		spin_lock(&files->file_lock);
@@ -332,7 +363,8 @@ static bool rfd_seals(struct file *file, u32 *seals)
 {
 	struct inode *inode = file_inode(file);
 
-	if (!S_ISREG(inode->i_mode))
+	/* F_GET_SEALS on an O_PATH fd is EBADF: no seals to report. */
+	if (!S_ISREG(inode->i_mode) || file->f_mode & FMODE_PATH)
 		return false;
 	switch (inode->i_sb->s_magic) {
 	case TMPFS_MAGIC:
@@ -463,7 +495,6 @@ static long rfd_handle_inventory(struct rfd_handle *h,
 		ret = PTR_ERR(task);
 		goto out_free;
 	}
-	task_lock(task);
 	if (task->files) {
 		spin_lock(&task->files->file_lock);
 		n = rfd_collect(task->files, req.start_fd, held, req.count,
@@ -513,6 +544,7 @@ static long rfd_handle_getmap(struct rfd_handle *h,
 	task = rfd_handle_lock(h);	/* validates task->mm == h->mm */
 	if (IS_ERR(task))
 		return PTR_ERR(task);
+	task_unlock(task);		/* the mmap lock sleeps */
 	ret = remotefd_map_file(h->mm, &req, &file);
 	rfd_handle_unlock(task);
 	return remotefd_getmap_finish(uarg, &req, file, ret);
@@ -640,10 +672,10 @@ long remotefd_ioctl_attach(struct remotefd_attach __user *uarg)
 		goto out_task;
 	}
 	spin_lock_init(&h->lock);
-	/* The process: its leader, whichever thread was named. */
+	/* The process (its leader's pid), whichever thread was named. */
 	h->pid = get_pid(task_tgid(task));
 	put_task_struct(task);
-	task = get_pid_task(h->pid, PIDTYPE_PID);
+	task = rfd_handle_task(h->pid);
 	if (!task) {
 		ret = -ESRCH;
 		goto out_free;

@@ -221,6 +221,34 @@ extra_modules() {
 	done
 }
 
+# The previous release's module (ABI 1: GETFD and WATCH, no target handles),
+# from git history, for vm/scenarios/41-cli-fastpath.sh: this adopt must
+# fall back to GETFD against it.  It was written for 6.1 and 6.12; where it
+# does not build (or there is no history), KW/kmod-v1/unavailable says why
+# and the scenario reports a SKIP naming the reason.
+RFD_V1_COMMIT=${RFD_V1_COMMIT:-7bdce0c}
+prepare_v1() {
+	local kw=$1 f
+	mkdir -p "$kw/kmod-v1/include/uapi/linux"
+	for f in remotefd_main.c capture.c compat.h remotefd.h include/uapi/linux/remotefd.h; do
+		if ! git -C "$REPO" show "$RFD_V1_COMMIT:kmod/$f" > "$kw/kmod-v1/$f" 2>/dev/null; then
+			echo "no git history of $RFD_V1_COMMIT in this checkout" > "$kw/kmod-v1/unavailable"
+			return 0
+		fi
+	done
+	printf 'obj-m := remotefd_v1.o\nremotefd_v1-y := remotefd_main.o capture.o\nccflags-y := -I$(src)/include/uapi\n' \
+		> "$kw/kmod-v1/Kbuild"
+}
+# build_v1 KW COMMAND...: builds it unless unavailable; failure is recorded
+build_v1() {
+	local kw=$1
+	shift
+	[ -f "$kw/kmod-v1/unavailable" ] && return 0
+	"$@" > "$kw/kmod-v1/build.log" 2>&1 ||
+		echo "the $RFD_V1_COMMIT module does not build for this kernel: $(grep -m1 -E 'error|ERROR' "$kw/kmod-v1/build.log")" \
+			> "$kw/kmod-v1/unavailable"
+}
+
 # build_modules ID VER KW: remotefd.ko in KW/kmod, vm/testmods/*.ko in
 # KW/testmods; in the kernel's root (chroot) unless it is the host's
 build_modules() {
@@ -241,11 +269,13 @@ build_modules() {
 		echo 'ccflags-y := -I$(src)/include/uapi' >> "$kw/testmods/Kbuild"
 		cp -r "$REPO/kmod/include" "$kw/testmods/"
 	fi
+	prepare_v1 "$kw"
 	if [ -z "$rdir" ]; then
 		make -C "/usr/src/linux-headers-$v" M="$kw/kmod" CC="$cc" modules > "$kw/build.log" 2>&1 || return 1
 		if [ ${#testmods[@]} -gt 0 ]; then
 			make -C "/usr/src/linux-headers-$v" M="$kw/testmods" CC="$cc" modules >> "$kw/build.log" 2>&1 || return 1
 		fi
+		build_v1 "$kw" make -C "/usr/src/linux-headers-$v" M="$kw/kmod-v1" CC="$cc" modules
 		return 0
 	fi
 	# chroot build: the sources are copied into the root (a fresh
@@ -255,6 +285,7 @@ build_modules() {
 	mkdir -p "$rdir$t"
 	cp -r "$kw/kmod" "$rdir$t/"
 	[ -d "$kw/testmods" ] && cp -r "$kw/testmods" "$rdir$t/"
+	[ -d "$kw/kmod-v1" ] && cp -r "$kw/kmod-v1" "$rdir$t/"
 	[ -c "$rdir/dev/null" ] || { rm -f "$rdir/dev/null"; mknod -m 666 "$rdir/dev/null" c 1 3; }
 	local rc=0
 	# objtool reads /proc: a private mount namespace with proc mounted in
@@ -267,6 +298,10 @@ build_modules() {
 	in_root make -C "/lib/modules/$v/build" M="$t/kmod" CC="$cc" modules > "$kw/build.log" 2>&1 || rc=1
 	if [ $rc = 0 ] && [ -d "$kw/testmods" ]; then
 		in_root make -C "/lib/modules/$v/build" M="$t/testmods" CC="$cc" modules >> "$kw/build.log" 2>&1 || rc=1
+	fi
+	if [ $rc = 0 ] && [ -d "$kw/kmod-v1" ]; then
+		build_v1 "$kw" in_root make -C "/lib/modules/$v/build" M="$t/kmod-v1" CC="$cc" modules
+		[ -f "$rdir$t/kmod-v1/remotefd_v1.ko" ] && cp "$rdir$t/kmod-v1/remotefd_v1.ko" "$kw/kmod-v1/"
 	fi
 	if [ $rc = 0 ]; then
 		cp "$rdir$t/kmod/remotefd.ko" "$kw/kmod/"
@@ -299,6 +334,11 @@ prepare() {
 	chmod 755 "$root/init"
 	cp "$kw/kmod/remotefd.ko" "$root/lib/modules/remotefd.ko"
 	[ -d "$kw/testmods" ] && cp "$kw"/testmods/*.ko "$root/lib/modules/test/"
+	if [ -f "$kw/kmod-v1/remotefd_v1.ko" ]; then
+		cp "$kw/kmod-v1/remotefd_v1.ko" "$root/lib/modules/test/"
+	elif [ -f "$kw/kmod-v1/unavailable" ]; then
+		cp "$kw/kmod-v1/unavailable" "$root/lib/modules/test/remotefd_v1.unavailable"
+	fi
 	cp "$WORK"/bin/* "$root/opt/rfd/bin/"
 	cp "$HERE/guest/lib.sh" "$root/tests/lib.sh"
 	for sc in "${RFD_SCENARIO_DIR:-$HERE/scenarios}"/*.sh; do

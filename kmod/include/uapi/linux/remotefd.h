@@ -236,7 +236,11 @@ struct remotefd_inventory {
 #define REMOTEFD_IOC_ATTACH	_IOW(REMOTEFD_IOC_MAGIC, 0x05, struct remotefd_attach)
 /* On a handle. */
 #define REMOTEFD_HANDLE_IOC_GETFD	_IOW(REMOTEFD_IOC_MAGIC, 0x10, struct remotefd_handle_getfd)
-/* 0 (per-entry results in .entries), or -1 with errno for the whole call. */
+/*
+ * 0 (per-entry results in .entries), or -1 with errno for the whole call.
+ * EFAULT when a result cannot be stored: the entries before it were done
+ * (their fds installed, their results stored), the rest were not.
+ */
 #define REMOTEFD_HANDLE_IOC_GETFDS	_IOW(REMOTEFD_IOC_MAGIC, 0x11, struct remotefd_batch)
 /* 0 with .returned and .next_fd written, or -1 with errno. */
 #define REMOTEFD_HANDLE_IOC_INVENTORY	_IOWR(REMOTEFD_IOC_MAGIC, 0x12, struct remotefd_inventory)
