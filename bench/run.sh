@@ -152,6 +152,14 @@ if [[ ${BENCH_VM:-1} == 1 ]]; then
 			else
 				row "2" "handle GETFD / GETFDS / INVENTORY per fd, $k guest" "not measured" "-" "-" "≤ 0.5× / 1.0× / 0.25× / 0.1×" "not measured: the module reports no REMOTEFD_FEAT_HANDLE"
 			fi
+			# whole commands (bench/vm/96-list-bench.sh): 10 000 memfds, --no-sharers
+			lk=$(get list-kmod); lp=$(get list-pidfd)
+			if [[ -n $lk && -n $lp ]]; then
+				r=$(ratio "$lp" "$lk")
+				row "2" "\`adopt list PID\`, 10 000 memfds, whole command, $k guest (TCG ms)" "module $(awk -v t="$lk" 'BEGIN {printf "%.0f", t / 1e6}')" "--via pidfd $(awk -v t="$lp" 'BEGIN {printf "%.0f", t / 1e6}')" "$r× faster" "≥ 10×" "$(goal_ge "$r" 10)"
+			else
+				row "2" "\`adopt list PID\`, 10 000 memfds, $k guest" "not measured" "-" "-" "≥ 10×" "not measured: $(grep -m1 'list-bench' <<< "$vmout" || echo 'no adopt in the guest')"
+			fi
 		done
 	else
 		reason=$(grep -E '^(vm-bench|FAIL|SKIP)' <<< "$vmout" | head -n 1)

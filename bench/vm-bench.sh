@@ -18,7 +18,13 @@ mkdir -p "$work/no-payload"
 [ -x vm/run-tests.sh ] || { echo "vm-bench: vm/run-tests.sh missing"; exit 1; }
 grep -q RFD_SCENARIO_DIR vm/run-tests.sh ||
 	{ echo "vm-bench: vm/run-tests.sh has no RFD_SCENARIO_DIR hook"; exit 1; }
-RFD_SCENARIO_DIR=$REPO/bench/vm RFD_WORK=$work ADOPT_BIN_DIR=$work/no-payload ADOPT_BINS=" " \
+# The whole-command listing row (96-list-bench.sh) needs the CLI: the one
+# bench/run.sh built (static) if there is one; else that row says NOT RUN.
+payload=$work/no-payload bins=" "
+if [ -x "$REPO/${BENCH_SCRATCH:-.build-bench}/release/adopt" ]; then
+	payload=$REPO/${BENCH_SCRATCH:-.build-bench}/release bins=adopt
+fi
+RFD_SCENARIO_DIR=$REPO/bench/vm RFD_WORK=$work ADOPT_BIN_DIR=$payload ADOPT_BINS=$bins \
 	VM_TIMEOUT=${VM_TIMEOUT:-600} vm/run-tests.sh "${series[@]}" >&2
 rc=$?
 found=0

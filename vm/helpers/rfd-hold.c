@@ -5,15 +5,18 @@
  * signal (or churns its fd table with --churn).
  *
  *   rfd-hold [--memfd] [--shm] [--size KB] [--uid UID] [--nondump]
- *            [--closed] [--churn] [--thread]
+ *            [--closed] [--churn] [--thread] [--extra N]
  *
  * --closed additionally prints the number of an fd it opened and closed
  * (4th number).  --churn: loop forever doing open/dup2/close on fds near the
  * memfd, so adoptions of those numbers race with the table changing.
+ * --extra N: N more 4 KiB memfds (a large table to list; raises
+ * RLIMIT_NOFILE as needed).
  */
 #include "rfd-test.h"
 #include <pthread.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 #define MEMFD_TEXT "remotefd-memfd-payload"
 #define SHM_TEXT "remotefd-shm-payload"
@@ -54,6 +57,7 @@ int main(int argc, char **argv)
 {
 	int memfd = -1, shmfd = -1, closedfd = -1, churn = 0, nondump = 0, i;
 	int thread = 0;
+	long extra = 0;
 	pthread_t th;
 	long kb = 4;
 	uid_t uid = (uid_t)-1;
@@ -76,6 +80,8 @@ int main(int argc, char **argv)
 			churn = 1;
 		else if (!strcmp(argv[i], "--thread"))
 			thread = 1;
+		else if (!strcmp(argv[i], "--extra") && i + 1 < argc)
+			extra = atol(argv[++i]);
 		else {
 			fprintf(stderr, "rfd-hold: bad argument %s\n", argv[i]);
 			return 2;
@@ -100,6 +106,14 @@ int main(int argc, char **argv)
 	if (!closedfd) {
 		closedfd = open("/dev/null", O_RDONLY);
 		close(closedfd);
+	}
+	if (extra > 0) {
+		struct rlimit lim = { extra + 256, extra + 256 };
+
+		if (setrlimit(RLIMIT_NOFILE, &lim))
+			die("setrlimit");
+		while (extra-- > 0)
+			make_memfd(4);
 	}
 	if (thread) {
 		pthread_create(&th, NULL, thread_main, NULL);
