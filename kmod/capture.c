@@ -73,8 +73,9 @@
  *   every other exit to two atomic reads; then an RCU lookup of the watch
  *   hash by struct pid; each watch is claimed by cmpxchg (ARMED -> FIRED;
  *   UNWATCH and close claim ARMED -> DISARMED).  The claimed watch's slots
- *   are filled with fget_raw() (RCU lookup in current's table; no
- *   files->file_lock, no scan to max_fds), and it is pushed on a lock-free
+ *   are filled under RCU from current's table: a bit test of the open-fd
+ *   bitmap per armed fd, fget_raw() for the open ones (no files->file_lock,
+ *   no scan to max_fds), and it is pushed on a lock-free
  *   list; a work item (process context) unhashes it and moves it to its
  *   watcher's queue, then wakes the watcher.  No spinlock_t, no allocation,
  *   no sleeping lock is taken in the hook: fget_raw, fput (never the last
@@ -286,6 +287,30 @@ static void rfd_take_all(struct rfd_watch *w)
 	rcu_read_unlock();
 }
 
+/*
+ * The armed fds: closed ones are told by the open-fd bitmap (a bit test,
+ * not a lookup each: 16 watches of 1024 closed fds cost 16 384 bit tests).
+ */
+static void rfd_take_listed(struct rfd_watch *w)
+{
+	struct files_struct *files = current->files;
+	struct fdtable *fdt;
+	struct rfd_slot *s;
+	u32 i;
+
+	rcu_read_lock();
+	fdt = files ? files_fdtable(files) : NULL;
+	for (i = 0; i < w->nfdslots; i++) {
+		s = &w->slots[i];
+		if (!fdt || s->fd >= fdt->max_fds || !test_bit(s->fd, fdt->open_fds))
+			s->type = REMOTEFD_EVENT_NOT_OPEN;
+		else
+			rfd_take(w, s);
+	}
+	rcu_read_unlock();
+	w->nev = w->nfdslots;
+}
+
 static bool rfd_unchanged(struct rfd_watch *w, struct task_struct *p)
 {
 	if (rcu_access_pointer(p->real_cred) != w->cred)
@@ -300,20 +325,15 @@ static bool rfd_unchanged(struct rfd_watch *w, struct task_struct *p)
 /* A claimed watch: fill its events, hand it to rfd_deliver. */
 static void rfd_fire(struct rfd_watch *w, struct task_struct *p)
 {
-	u32 i;
-
 	atomic_dec(&rfd_narmed);
 	if (!rfd_unchanged(w, p)) {
 		w->result = REMOTEFD_EVENT_DENIED;
 	} else {
 		w->result = REMOTEFD_EVENT_EXIT;
-		if (w->all_fds) {
+		if (w->all_fds)
 			rfd_take_all(w);
-		} else {
-			for (i = 0; i < w->nfdslots; i++)
-				rfd_take(w, &w->slots[i]);
-			w->nev = w->nfdslots;
-		}
+		else
+			rfd_take_listed(w);
 	}
 	if (llist_add(&w->fnode, &rfd_fired))
 		queue_work(system_unbound_wq, &rfd_deliver_work);

@@ -665,6 +665,10 @@ long remotefd_ioctl_attach(struct remotefd_attach __user *uarg)
 	put_pid(pid);
 	if (!task)
 		return -ESRCH;
+	if (task->flags & PF_KTHREAD) {
+		put_task_struct(task);
+		return -EPERM;
+	}
 
 	h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
 	if (!h) {
@@ -679,10 +683,6 @@ long remotefd_ioctl_attach(struct remotefd_attach __user *uarg)
 	if (!task) {
 		ret = -ESRCH;
 		goto out_free;
-	}
-	if (task->flags & PF_KTHREAD) {
-		ret = -EPERM;
-		goto out_task;
 	}
 	for (tries = 0; tries < RFD_RETRIES; tries++) {
 		ret = rfd_attach_once(h, task);
