@@ -376,9 +376,9 @@ static void rfd_exit_probe(void *data, struct task_struct *p)
 /* MAPS: the files behind the shared mappings, into the remaining slots. */
 static void rfd_take_maps(struct rfd_watch *w)
 {
+	REMOTEFD_VMA_ITERATOR(vmi, w->mm);
 	struct vm_area_struct *vma;
 	struct rfd_slot *s;
-	REMOTEFD_VMA_ITERATOR(vmi, w->mm);
 
 	mmap_read_lock(w->mm);
 	remotefd_for_each_vma(vmi, w->mm, vma) {

@@ -189,63 +189,78 @@ static struct task_struct *rfd_handle_task(struct pid *pid)
 	return found;
 }
 
+/* Runs under task_lock (may not sleep) on the target's fd table, or NULL. */
+typedef void (*rfd_lookup_t)(struct files_struct *files, void *arg);
+
 /*
- * The handle's task, once the check stands (see "Each use"), with
- * exec_update_lock held for reading and task_lock held: callers look up,
- * task_unlock(), then rfd_handle_unlock().
+ * Validates the handle for the caller (see "Each use") and, if its check
+ * stands, runs @lookup (if any) under exec_update_lock and task_lock: one
+ * round of the locks the lookup needs anyway.  0, or -errno with @lookup
+ * not run.
  */
-static struct task_struct *rfd_handle_lock(struct rfd_handle *h)
+static int rfd_handle_lookup(struct rfd_handle *h, rfd_lookup_t lookup,
+			     void *arg)
 {
 	struct task_struct *task;
-	bool gone;
+	bool ok, gone;
 	int ret;
 
 	task = rfd_handle_task(h->pid);
 	if (!task)
-		return ERR_PTR(-ESRCH);
+		return -ESRCH;
 
 	ret = down_read_killable(&task->signal->exec_update_lock);
 	if (ret)
 		goto out;
 	task_lock(task);
-	if (task->mm == h->mm && rfd_handle_unchanged(h, task))
-		return task;		/* the fast path: one lock round */
+	ok = task->mm == h->mm && rfd_handle_unchanged(h, task);
+	if (ok && lookup)
+		lookup(task->files, arg);	/* the fast path */
 	gone = !task->mm;
 	task_unlock(task);
 	up_read(&task->signal->exec_update_lock);
+	if (ok)
+		goto out;
 	if (gone) {
 		ret = -ESRCH;
 		goto out;
 	}
-	ret = rfd_handle_check(h, task);
+	ret = rfd_handle_check(h, task);	/* exec_update_lock held if 0 */
 	if (ret)
 		goto out;
 	task_lock(task);
-	if (task->mm == h->mm)		/* no exec: we hold exec_update_lock */
-		return task;
-	task_unlock(task);		/* exited meanwhile */
+	ok = task->mm == h->mm;		/* no exec: we hold exec_update_lock */
+	if (ok && lookup)
+		lookup(task->files, arg);
+	task_unlock(task);
 	up_read(&task->signal->exec_update_lock);
-	ret = -ESRCH;
+	if (!ok)
+		ret = -ESRCH;		/* exited meanwhile */
 out:
 	put_task_struct(task);
-	return ERR_PTR(ret);
-}
-
-/* After rfd_handle_lock() and the caller's task_unlock(). */
-static void rfd_handle_unlock(struct task_struct *task)
-{
-	up_read(&task->signal->exec_update_lock);
-	put_task_struct(task);
+	return ret;
 }
 
 /* ---- REMOTEFD_HANDLE_IOC_GETFD ------------------------------------------ */
+
+struct rfd_one {
+	unsigned int fd;
+	struct file *file;
+};
+
+static void rfd_lookup_one(struct files_struct *files, void *arg)
+{
+	struct rfd_one *one = arg;
+
+	if (files)
+		one->file = remotefd_fget_files(files, one->fd);
+}
 
 static long rfd_handle_getfd(struct rfd_handle *h,
 			     struct remotefd_handle_getfd __user *uarg)
 {
 	struct remotefd_handle_getfd req;
-	struct task_struct *task;
-	struct file *file = NULL;
+	struct rfd_one one = {};
 	long ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
@@ -255,22 +270,44 @@ static long rfd_handle_getfd(struct rfd_handle *h,
 	if (req.fd < 0)
 		return -EBADF;
 
-	task = rfd_handle_lock(h);
-	if (IS_ERR(task))
-		return PTR_ERR(task);
-	if (task->files)
-		file = remotefd_fget_files(task->files, req.fd);
-	task_unlock(task);
-	rfd_handle_unlock(task);
-	if (!file)
+	one.fd = req.fd;
+	ret = rfd_handle_lookup(h, rfd_lookup_one, &one);
+	if (ret)
+		return ret;
+	if (!one.file)
 		return -EBADF;
 
-	ret = remotefd_install(file, NULL, req.fd_flags);
-	fput(file);
+	ret = remotefd_install(one.file, NULL, req.fd_flags);
+	fput(one.file);
 	return ret;
 }
 
 /* ---- REMOTEFD_HANDLE_IOC_GETFDS ----------------------------------------- */
+
+struct rfd_batch {
+	const struct remotefd_batch_entry *ents;
+	struct file **filev;
+	u32 count;
+};
+
+/* Every entry's file, under one hold of file_lock. */
+static void rfd_lookup_batch(struct files_struct *files, void *arg)
+{
+	struct rfd_batch *b = arg;
+	u32 i;
+
+	if (!files)
+		return;
+	spin_lock(&files->file_lock);
+	for (i = 0; i < b->count; i++) {
+		if (b->ents[i].fd < 0)
+			continue;
+		b->filev[i] = remotefd_files_lookup_locked(files, b->ents[i].fd);
+		if (b->filev[i])
+			get_file(b->filev[i]);
+	}
+	spin_unlock(&files->file_lock);
+}
 
 static long rfd_handle_getfds(struct rfd_handle *h,
 			      struct remotefd_batch __user *uarg)
@@ -278,8 +315,7 @@ static long rfd_handle_getfds(struct rfd_handle *h,
 	struct remotefd_batch_entry __user *uents;
 	struct remotefd_batch_entry *ents;
 	struct remotefd_batch req;
-	struct task_struct *task;
-	struct files_struct *files;
+	struct rfd_batch batch;
 	struct file **filev;
 	long ret = 0;
 	u32 i;
@@ -305,25 +341,12 @@ static long rfd_handle_getfds(struct rfd_handle *h,
 		goto out_free;
 	}
 
-	task = rfd_handle_lock(h);
-	if (IS_ERR(task)) {
-		ret = PTR_ERR(task);
+	batch.ents = ents;
+	batch.filev = filev;
+	batch.count = req.count;
+	ret = rfd_handle_lookup(h, rfd_lookup_batch, &batch);
+	if (ret)
 		goto out_free;
-	}
-	files = task->files;
-	if (files) {
-		spin_lock(&files->file_lock);
-		for (i = 0; i < req.count; i++) {
-			if (ents[i].fd < 0)
-				continue;
-			filev[i] = remotefd_files_lookup_locked(files, ents[i].fd);
-			if (filev[i])
-				get_file(filev[i]);
-		}
-		spin_unlock(&files->file_lock);
-	}
-	task_unlock(task);
-	rfd_handle_unlock(task);
 
 	/* No lock held: install each, storing its number or -errno. */
 	for (i = 0; i < req.count; i++) {
@@ -461,17 +484,35 @@ static u32 rfd_collect(struct files_struct *files, unsigned int start,
 	return n;
 }
 
+struct rfd_collect {
+	unsigned int start;
+	struct rfd_held *held;
+	u32 max;
+	u32 n;
+	int next;
+};
+
+static void rfd_lookup_collect(struct files_struct *files, void *arg)
+{
+	struct rfd_collect *c = arg;
+
+	if (!files)
+		return;
+	spin_lock(&files->file_lock);
+	c->n = rfd_collect(files, c->start, c->held, c->max, &c->next);
+	spin_unlock(&files->file_lock);
+}
+
 static long rfd_handle_inventory(struct rfd_handle *h,
 				 struct remotefd_inventory __user *uarg)
 {
 	struct remotefd_fd_record __user *urecs;
 	struct remotefd_inventory req;
 	struct remotefd_fd_record *rec = NULL;
-	struct task_struct *task;
+	struct rfd_collect col = { .next = -1 };
 	struct rfd_held *held;
 	char *path = NULL;
 	long ret = 0;
-	int next = -1;
 	u32 n = 0, i;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
@@ -490,19 +531,13 @@ static long rfd_handle_inventory(struct rfd_handle *h,
 		goto out_free;
 	}
 
-	task = rfd_handle_lock(h);
-	if (IS_ERR(task)) {
-		ret = PTR_ERR(task);
+	col.start = req.start_fd;
+	col.held = held;
+	col.max = req.count;
+	ret = rfd_handle_lookup(h, rfd_lookup_collect, &col);
+	if (ret)
 		goto out_free;
-	}
-	if (task->files) {
-		spin_lock(&task->files->file_lock);
-		n = rfd_collect(task->files, req.start_fd, held, req.count,
-				&next);
-		spin_unlock(&task->files->file_lock);
-	}
-	task_unlock(task);
-	rfd_handle_unlock(task);
+	n = col.n;
 
 	for (i = 0; i < n; i++) {
 		rfd_describe(&held[i], rec, path);
@@ -511,7 +546,7 @@ static long rfd_handle_inventory(struct rfd_handle *h,
 			goto out_put;
 		}
 	}
-	if (put_user(n, &uarg->returned) || put_user(next, &uarg->next_fd))
+	if (put_user(n, &uarg->returned) || put_user(col.next, &uarg->next_fd))
 		ret = -EFAULT;
 out_put:
 	for (i = 0; i < n; i++)
@@ -529,7 +564,6 @@ static long rfd_handle_getmap(struct rfd_handle *h,
 			      struct remotefd_getmap __user *uarg)
 {
 	struct remotefd_getmap req;
-	struct task_struct *task;
 	struct file *file = NULL;
 	int ret;
 
@@ -541,12 +575,11 @@ static long rfd_handle_getmap(struct rfd_handle *h,
 	if (ret)
 		return ret;
 
-	task = rfd_handle_lock(h);	/* validates task->mm == h->mm */
-	if (IS_ERR(task))
-		return PTR_ERR(task);
-	task_unlock(task);		/* the mmap lock sleeps */
+	/* The check stands for h->mm; its address space is walked after. */
+	ret = rfd_handle_lookup(h, NULL, NULL);
+	if (ret)
+		return ret;
 	ret = remotefd_map_file(h->mm, &req, &file);
-	rfd_handle_unlock(task);
 	return remotefd_getmap_finish(uarg, &req, file, ret);
 }
 
