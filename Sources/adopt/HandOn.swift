@@ -93,7 +93,7 @@ enum HandOn: Equatable {
                  open: (Adoption) throws -> any BufferAccess = { try $0.open() },
                  announce: (_ event: String, _ fields: Description) -> Void = { _, _ in }) throws {
         func names(_ base: String) -> [String] {
-            adopted.count == 1 ? [base] : adopted.map { "\(base).\($0.file.fd)" }
+            adopted.count == 1 ? [base] : adopted.map { "\(base).\($0.file.mapping == nil ? String($0.file.fd) : $0.file.handOnTag)" }
         }
         switch self {
         case .dump(let path):
@@ -101,7 +101,7 @@ enum HandOn: Equatable {
             try Dumper(access: try open(adoption), adoption: adoption).dump(to: path, offset: range.offset, length: range.length)
         case .dumpDir(let dir):
             for adoption in adopted {
-                let path = "\(dir)/\(pid)-fd\(adoption.file.fd).\(adoption.type)"
+                let path = "\(dir)/\(pid)-\(adoption.file.handOnTag).\(adoption.type)"
                 try Dumper(access: try open(adoption), adoption: adoption).dump(to: path, offset: 0, length: nil)
             }
         case .hold(let name):
@@ -160,4 +160,11 @@ func execHandingOn(_ entries: [ListenFDs.Entry], command: [String]) -> ExitCode 
     let failure = ListenFDs.exec(entries, command: command)
     printError("adopt: exec: \(failure.step) failed (\(failure.errno.symbolicName))")
     return ExitCode(127)
+}
+
+extension AdoptedFile {
+    /// "fd5", or "map7f12a000" for the file behind a mapping (dump-dir names).
+    /// "fd 5", or "map 0x7f12a000" (message prefixes).
+    var label: String { mapping.map { "map 0x" + String($0.start, radix: 16) } ?? "fd \(fd)" }
+    var handOnTag: String { mapping.map { "map" + String($0.start, radix: 16) } ?? "fd\(fd)" }
 }
