@@ -14,6 +14,16 @@ public struct ProcessMapping: Equatable, Sendable {
     /// The path column: a file, "[stack]", "[vvar]", "" for anonymous memory.
     public var path: String
 
+    public init(start: UInt64, end: UInt64, perms: String, offset: UInt64, device: UInt64, inode: UInt64, path: String) {
+        self.start = start
+        self.end = end
+        self.perms = perms
+        self.offset = offset
+        self.device = device
+        self.inode = inode
+        self.path = path
+    }
+
     public var length: UInt64 { end - start }
     public var isShared: Bool { perms.utf8.count >= 4 && Array(perms.utf8)[3] == UInt8(ascii: "s") }
     /// "7f12a000-7f12b000".
