@@ -9,7 +9,8 @@
  *                              the fd for the reference); run as root
  *   rfd-maps malformed LABEL   addresses: the mapped memfd (fd closed; out
  *                              fields), inside it, its last byte, its end,
- *                              unmapped, anonymous, the heap, the stack,
+ *                              unmapped, anonymous shared (a shmem file:
+ *                              returned), anonymous private, the heap, the stack,
  *                              [vvar], [vdso], kernel addresses, ~0, 0; and
  *                              non-zero reserved fields, bad fd_flags, bad
  *                              target flags; by pid, by pidfd, by handle
@@ -54,7 +55,8 @@ struct target {
 	int memfd;		/* its fd of the mapped memfd (kept: the reference) */
 	unsigned long addr;	/* the mapping of that memfd */
 	unsigned long closed;	/* a second memfd, mapped, fd closed */
-	unsigned long anon;	/* anonymous shared memory */
+	unsigned long anon;	/* anonymous shared memory: a shmem file ("/dev/zero") */
+	unsigned long anonpriv;	/* anonymous private memory: no file */
 	unsigned long heap;	/* malloc'd (brk) */
 	unsigned long stack;	/* a local */
 };
@@ -75,7 +77,7 @@ static void spawn_target(struct target *t, uid_t uid, int nondump)
 	if (!pid) {
 		struct target me;
 		int fd2;
-		void *m, *c, *a;
+		void *m, *c, *a, *ap;
 		char *h;
 
 		close(p[0]);
@@ -90,8 +92,9 @@ static void spawn_target(struct target *t, uid_t uid, int nondump)
 		m = mmap(NULL, MAPSZ, PROT_READ | PROT_WRITE, MAP_SHARED, me.memfd, 0);
 		c = mmap(NULL, MAPSZ, PROT_READ, MAP_SHARED, fd2, 4096 * 0);
 		a = mmap(NULL, MAPSZ, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		ap = mmap(NULL, MAPSZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		h = malloc(64);
-		if (m == MAP_FAILED || c == MAP_FAILED || a == MAP_FAILED || !h)
+		if (m == MAP_FAILED || c == MAP_FAILED || a == MAP_FAILED || ap == MAP_FAILED || !h)
 			_exit(3);
 		close(fd2);
 		memcpy(m, "maps-kept", 9);
@@ -99,6 +102,8 @@ static void spawn_target(struct target *t, uid_t uid, int nondump)
 		me.addr = (unsigned long)m;
 		me.closed = (unsigned long)c;
 		me.anon = (unsigned long)a;
+		me.anonpriv = (unsigned long)ap;
+		memset(ap, 1, 8);
 		me.heap = (unsigned long)h;
 		me.stack = (unsigned long)&me;
 		if (write(p[1], &me, sizeof(me)) != sizeof(me))
@@ -285,7 +290,8 @@ static int malformed(const char *label)
 		{ "its end (next page)", t.closed + MAPSZ, -2, 0 },
 		{ "unmapped (page 1)", 4096, -ENXIO, REMOTEFD_MAP_NONE },
 		{ "address 0", 0, -ENXIO, REMOTEFD_MAP_NONE },
-		{ "anonymous shared", t.anon + 8, -ENODEV, REMOTEFD_MAP_ANON },
+		{ "anonymous shared (a shmem file)", t.anon + 8, 1, REMOTEFD_MAP_FILE },
+		{ "anonymous private", t.anonpriv + 8, -ENODEV, REMOTEFD_MAP_ANON },
 		{ "heap", t.heap, -ENODEV, REMOTEFD_MAP_ANON },
 		{ "stack", t.stack, -ENODEV, REMOTEFD_MAP_ANON },
 		{ "[vvar]", vvar, -ENODEV, REMOTEFD_MAP_SPECIAL },
@@ -298,7 +304,7 @@ static int malformed(const char *label)
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *how[] = { "by pid", "by pidfd", "through a handle" };
 
-		if ((cases[i].addr == 0 && i >= 9 && i <= 10)) {
+		if (cases[i].addr == 0 && cases[i].kind == REMOTEFD_MAP_SPECIAL) {
 			printf("SKIP %s: %s: not in this process's maps\n", label, cases[i].name);
 			continue;
 		}
@@ -322,6 +328,19 @@ static int malformed(const char *label)
 				      label, cases[i].name, how[w], res_name(r), g.kind,
 				      (unsigned long long)g.start, (unsigned long long)g.end,
 				      (unsigned long long)g.pgoff, g.prot, g.map_flags, target);
+			} else if (cases[i].err == 1) {
+				/* MAP_SHARED|MAP_ANONYMOUS is backed by a shmem file. */
+				char link[64], target[256] = "";
+				if (r >= 0) {
+					snprintf(link, sizeof(link), "/proc/self/fd/%d", r);
+					ssize_t n = readlink(link, target, sizeof(target) - 1);
+					target[n > 0 ? n : 0] = 0;
+					close(r);
+				}
+				check(r >= 0 && g.kind == REMOTEFD_MAP_FILE && g.start == t.anon &&
+				      (g.map_flags & REMOTEFD_MAP_SHARED) && strstr(target, "zero"),
+				      "%s: %s %s: %s kind %u (%s)", label, cases[i].name, how[w],
+				      res_name(r), g.kind, target);
 			} else if (cases[i].err == -2) {
 				/* The page after: another mapping or nothing; never the memfd. */
 				char link[64], target[256] = "";

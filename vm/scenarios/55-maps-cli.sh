@@ -146,7 +146,7 @@ for e in vgem udmabuf; do
 	fi
 	A=$(awk '/^pid .* map / { print $4; exit }' "$T/$e.out")
 	"$PRODUCER" --expect --size $SIZE --index 0 --tick $TICKS >"$T/$e.expected"
-	if [ -n "$(ls -l /proc/$D/fd | grep dmabuf)" ]; then
+	if [ -n "$(ls -l /proc/$D/fd | grep '/dmabuf:')" ]; then
 		fail "maps-cli-$e: the producer still holds a dma-buf fd"
 	fi
 	"$ADOPT" "$D" --map "$(hexadd "$A" 4096)" --dump "$T/$e.bin" 2>"$T/$e.derr"

@@ -2,7 +2,8 @@
 #   maps-malformed  addresses: a mapped memfd whose fd was closed (the out
 #                   fields: kind, range, pgoff, prot, shared), inside it, its
 #                   last byte, the page after it, unmapped, 0, anonymous
-#                   shared memory, the heap, the stack, [vvar], [vdso], kernel
+#                   shared memory (a shmem file: returned), anonymous private
+#                   memory, the heap, the stack, [vvar], [vdso], kernel
 #                   addresses, ~0, non-canonical; reserved fields, fd_flags,
 #                   target flags, a handle given a target, NULL; a dead
 #                   target; by pid, by pidfd and through a handle; no fd leaked

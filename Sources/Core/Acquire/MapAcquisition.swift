@@ -66,6 +66,14 @@ public enum MapAcquisition {
         }
     }
 
+    /// The file behind `mapping`, a line of the target's maps just read
+    /// (`Inventory`): map_files is opened without reading maps again.
+    public static func acquire(known mapping: ProcessMapping, of target: TargetProcess,
+                               via choice: BackendChoice, kmod: KmodBackend) throws(AdoptError) -> MappedFile {
+        if choice == .kmod { return try throughModule(mapping.start, of: target, kmod: kmod) }
+        return try openMapFile(mapping, pid: target.pid, address: mapping.start)
+    }
+
     // MARK: map_files
 
     /// What the kernel asks of a map_files opener (proc_map_files_get_link).
@@ -94,6 +102,10 @@ public enum MapAcquisition {
             throw nothingMapped(pid: pid, address: address)
         }
         guard mapping.hasFile else { throw noFile(pid: pid, address: address, mapping.kindDescription) }
+        return try openMapFile(mapping, pid: pid, address: address)
+    }
+
+    static func openMapFile(_ mapping: ProcessMapping, pid: pid_t, address: UInt64) throws(AdoptError) -> MappedFile {
         let path = "/proc/\(pid)/map_files/\(mapping.range)"
         var raw = open(path, O_RDWR | O_CLOEXEC)
         if raw < 0 && (errno == EACCES || errno == EROFS) { raw = open(path, O_RDONLY | O_CLOEXEC) }

@@ -79,13 +79,14 @@ public struct Inventory {
         result.method = module != nil ? "kmod (inventory)" : backend.name
         for pid in pids where pid != me {
             let first = result.entries.count
+            let target: TargetProcess?
             if let module {
-                scan(pid: pid, through: module, into: &result)
+                target = scan(pid: pid, through: module, into: &result)
             } else {
-                scan(pid: pid, selfFDs: selfFDs, into: &result)
+                target = scan(pid: pid, selfFDs: selfFDs, into: &result)
             }
             if mappings {
-                addMappings(pid: pid, from: first, reader: maps, into: &result, mappers: &mappers)
+                addMappings(pid: pid, target: target, from: first, reader: maps, into: &result, mappers: &mappers)
             }
         }
         var holders: [FileID: Set<pid_t>] = [:]
@@ -121,21 +122,23 @@ public struct Inventory {
         return result
     }
 
-    private func scan(pid: pid_t, selfFDs: Int32, into result: inout Result) {
+    /// The fd rows of `pid`; the target, for its mappings, when it could be opened.
+    @discardableResult
+    private func scan(pid: pid_t, selfFDs: Int32, into result: inout Result) -> TargetProcess? {
         let fds: [Int32]
         switch Self.fdNumbers(pid: pid) {
         case .success(let list): fds = list
         case .failure(let err):
             let reason = err == .noSuchFileOrDirectory ? "no such process" : "cannot list its fds"
             result.errors.append(InventoryError(pid: pid, error: nil, message: "\(reason) (\(err.symbolicName))"))
-            return
+            return nil
         }
         let target: TargetProcess
         do {
             target = try TargetProcess(pid: pid)
         } catch {
             result.errors.append(InventoryError(pid: pid, error: error, message: error.detail))
-            return
+            return nil
         }
         for fd in fds {
             let raw: FileDescriptor
@@ -148,7 +151,7 @@ public struct Inventory {
                 default:
                     // Permission and process errors hold for every fd: one line.
                     result.errors.append(InventoryError(pid: pid, error: error, message: error.detail))
-                    return
+                    return target
                 }
             }
             guard let file = try? AdoptedFile(descriptor: raw, pid: pid, fd: fd, backendName: backend.name) else {
@@ -158,12 +161,16 @@ public struct Inventory {
             file.selfFDDirectory = selfFDs
             if let entry = entry(for: file) { result.entries.append(entry) }
         }
+        return target
     }
 
     /// With the module: every fd described in the kernel, none adopted.
-    private func scan(pid: pid_t, through module: ModuleInventoryReader, into result: inout Result) {
+    @discardableResult
+    private func scan(pid: pid_t, through module: ModuleInventoryReader, into result: inout Result) -> TargetProcess? {
+        var opened: TargetProcess?
         do {
             let target = try TargetProcess(pid: pid)
+            opened = target
             try module.forEachRecord(of: target) { record in
                 let file = AdoptedFile(record: record, pid: pid, backendName: backend.name)
                 if let entry = entry(for: file) { result.entries.append(entry) }
@@ -171,13 +178,14 @@ public struct Inventory {
         } catch {
             result.errors.append(InventoryError(pid: pid, error: error, message: error.detail))
         }
+        return opened
     }
 
     /// Joins `pid`'s buffer mappings to its rows from `first` on (one row
     /// per buffer: the first fd's), or adds mapped-only rows; Rss and Pss
     /// from smaps (read only when there are buffer mappings).
-    private func addMappings(pid: pid_t, from first: Int, reader: MapsReader, into result: inout Result,
-                             mappers: inout [FileID: Set<pid_t>]) {
+    private func addMappings(pid: pid_t, target opened: TargetProcess?, from first: Int, reader: MapsReader,
+                             into result: inout Result, mappers: inout [FileID: Set<pid_t>]) {
         guard let found = reader.mappings(pid: pid), !found.isEmpty else { return }
         var order: [FileID] = []
         var groups: [FileID: [ProcessMapping]] = [:]
@@ -186,8 +194,10 @@ public struct Inventory {
             if groups[id] == nil { order.append(id) }
             groups[id, default: []].append(m)
         }
-        let residency = reader.residency(pid: pid, starts: Set(found.filter { $0.bufferType != "dmabuf" }.map(\.start)))
-        var target: TargetProcess?
+        // smaps only for shmem-backed mappings (dma-bufs: the mapped size).
+        let shmemStarts = Set(found.filter { $0.bufferType != "dmabuf" }.map(\.start))
+        let residency = shmemStarts.isEmpty ? [:] : reader.residency(pid: pid, starts: shmemStarts)
+        var target = opened
         for id in order {
             let group = groups[id]!
             let isDmabuf = group[0].bufferType == "dmabuf"
@@ -225,7 +235,7 @@ public struct Inventory {
         if let target {
             let choice: BackendChoice = backend is KmodBackend ? .kmod : .procfs
             let kmod = backend as? KmodBackend ?? KmodBackend()
-            if let mapped = try? MapAcquisition.acquire(.address(m.start), of: target, via: choice, kmod: kmod) {
+            if let mapped = try? MapAcquisition.acquire(known: m, of: target, via: choice, kmod: kmod) {
                 if let file = try? AdoptedFile(descriptor: mapped.descriptor, pid: pid, fd: -1, backendName: mapped.backendName) {
                     file.mapping = m
                     if var entry = entry(for: file) {
