@@ -271,17 +271,18 @@ HOLDERS+=($!)
 for _ in $(seq 600); do grep -q READY "$MOUT" && break; sleep 0.1; done
 rounds=$RR
 res=$("$T" "$rounds" 1 "$BIN/adopt" list --all -- "$CB/mapscan" -- "$(command -v lsfd)" \
-	-- "$BIN/adopt" list --all --no-maps)
+	-- "$BIN/adopt" list --all --no-maps -- "$BIN/adopt" list --all --no-rss)
 kill "${HOLDERS[-1]}" 2>/dev/null || true
 wait "${HOLDERS[-1]}" 2>/dev/null || true
 rm -f "$MOUT"
 mapfile -t m < <(awk '{print $1}' <<< "$res")
-withmaps=${m[0]} scan=${m[1]} lsfd_all=${m[2]} fdonly=${m[3]}
+withmaps=${m[0]} scan=${m[1]} lsfd_all=${m[2]} fdonly=${m[3]} norss=${m[4]}
 msf() { fmt "$(awk -v t="$1" 'BEGIN {print t / 1000}')"; }
 r=$(ratio "$scan" "$withmaps")
 row "7" "\`adopt list --all\` with mappings, 200 processes (+ the machine's), ms" "adopt $(msf "$withmaps")" "C fdinfo+maps scan (dmabuf_dump's approach) $(msf "$scan")" "$r× faster" "≥ 2×" "$(goal_ge "$r" 2)"
 r=$(ratio "$withmaps" "$fdonly")
 row "7" "… against today's fd-only listing (\`--no-maps\`)" "adopt $(msf "$withmaps")" "adopt --no-maps $(msf "$fdonly")" "$r×" "≤ 1.5×" "$(goal_le "$r" 1.5)"
+row "7" "… the same without smaps (\`--no-rss\`: no Rss/Pss for memfd/shm)" "adopt --no-rss $(msf "$norss")" "C scan $(msf "$scan") / --no-maps $(msf "$fdonly")" "$(ratio "$scan" "$norss")× faster / $(ratio "$norss" "$fdonly")×" "info" "-"
 row "7" "… against lsfd (every fd and mapping of every process)" "adopt $(msf "$withmaps")" "lsfd $(msf "$lsfd_all")" "$(ratio "$lsfd_all" "$withmaps")× faster" "info" "-"
 
 # ---- report ---------------------------------------------------------------------

@@ -22,6 +22,9 @@ struct ListCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not read /proc/PID/maps: fds only (the listing before mappings were joined).")
     var noMaps = false
 
+    @Flag(name: .long, help: "Do not read /proc/PID/smaps: no Rss/Pss for memfd and shm mappings (faster system-wide).")
+    var noRss = false
+
     @Argument(help: "Process ids.")
     var pids: [Int32] = []
 
@@ -32,7 +35,7 @@ struct ListCommand: ParsableCommand {
     /// What the options mean, as the fast path builds it too.
     var job: ListJob {
         ListJob(via: acquire.via, json: acquire.json, all: all, noSharers: noSharers, pids: pids,
-                mappedOnly: mappedOnly, noMaps: noMaps)
+                mappedOnly: mappedOnly, noMaps: noMaps, noRss: noRss)
     }
 
     func run() throws {
@@ -50,11 +53,13 @@ struct ListJob: Equatable {
     var pids: [Int32]
     var mappedOnly = false
     var noMaps = false
+    var noRss = false
 
     func run() throws {
         let inventory = Inventory(handlers: builtInHandlers, backend: chosenBackend(via))
         let scanned = all ? Inventory.allPids() : pids
-        var result = inventory.scan(pids: scanned, findSharers: !noSharers && !all, mappings: !noMaps)
+        var result = inventory.scan(pids: scanned, findSharers: !noSharers && !all, mappings: !noMaps,
+                                    residency: !noRss)
         if mappedOnly { result.entries.removeAll { $0.fd >= 0 } }
         let totals = Totals(result.entries)
         if json {

@@ -199,6 +199,11 @@ struct MappingTests {
             #expect(row["rss"] as? Int == 8192, "\(row)")
             #expect(row["pss"] as? Int == 8192, "\(row)")
         }
+        // --no-rss: the same rows, no smaps read, no Rss/Pss.
+        let fast = try Run.adopt(["list", "--json", "--no-rss", String(producer.pid)])
+        let fastRows = (fast.json["buffers"] as? [[String: Any]]) ?? []
+        #expect(fastRows.count == 2)
+        #expect(fastRows.allSatisfy { $0["held"] as? String == "map" && $0["rss"] is NSNull })
         let table = try Run.adopt(["list", String(producer.pid)])
         #expect(table.stdout.contains("mappedmemfd"))
         #expect(table.stdout.contains("  mapped (Rss, Pss summed over processes):"))

@@ -65,7 +65,9 @@ public struct Inventory {
     /// same inodes. With `mappings`, buffers mapped from memfd, shm or
     /// dma-buf are joined to the fd rows by (device, inode), or listed as
     /// mapped-only rows (fd -1).
-    public func scan(pids: [pid_t], findSharers: Bool = true, mappings: Bool = true) -> Result {
+    /// With `residency` false, smaps is not read: shmem-backed rows get no
+    /// Rss/Pss (nil); dma-bufs still get theirs (from maps).
+    public func scan(pids: [pid_t], findSharers: Bool = true, mappings: Bool = true, residency: Bool = true) -> Result {
         var result = Result()
         let maps = MapsReader()
         /// Which processes map each dma-buf (its Pss divisor).
@@ -86,7 +88,8 @@ public struct Inventory {
                 target = scan(pid: pid, selfFDs: selfFDs, into: &result)
             }
             if mappings {
-                addMappings(pid: pid, target: target, from: first, reader: maps, into: &result, mappers: &mappers)
+                addMappings(pid: pid, target: target, from: first, reader: maps, residency: residency,
+                            into: &result, mappers: &mappers)
             }
         }
         var holders: [FileID: Set<pid_t>] = [:]
@@ -185,7 +188,7 @@ public struct Inventory {
     /// per buffer: the first fd's), or adds mapped-only rows; Rss and Pss
     /// from smaps (read only when there are buffer mappings).
     private func addMappings(pid: pid_t, target opened: TargetProcess?, from first: Int, reader: MapsReader,
-                             into result: inout Result, mappers: inout [FileID: Set<pid_t>]) {
+                             residency readSmaps: Bool, into result: inout Result, mappers: inout [FileID: Set<pid_t>]) {
         guard let found = reader.mappings(pid: pid), !found.isEmpty else { return }
         var order: [FileID] = []
         var groups: [FileID: [ProcessMapping]] = [:]
@@ -195,7 +198,7 @@ public struct Inventory {
             groups[id, default: []].append(m)
         }
         // smaps only for shmem-backed mappings (dma-bufs: the mapped size).
-        let shmemStarts = Set(found.filter { $0.bufferType != "dmabuf" }.map(\.start))
+        let shmemStarts = readSmaps ? Set(found.filter { $0.bufferType != "dmabuf" }.map(\.start)) : []
         let residency = shmemStarts.isEmpty ? [:] : reader.residency(pid: pid, starts: shmemStarts)
         var target = opened
         for id in order {
@@ -222,6 +225,7 @@ public struct Inventory {
                 }
             }
             result.entries[index].mappings = group
+            guard isDmabuf || readSmaps else { continue }
             result.entries[index].rss = rss
             result.entries[index].pss = pss
         }
