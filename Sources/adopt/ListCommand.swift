@@ -103,6 +103,7 @@ struct ListJob: Equatable {
             d.append("shared_with", .strings(e.sharedWith.map(String.init)))
             d.append("held", e.held)
             d.append("mappings", .strings(e.mappings.map { "\($0.range) \($0.perms)" }))
+            d.append("map_indexes", .strings(e.mappings.compactMap { $0.index.map(String.init) }))
             d.append("rss", e.rss.map { .int(Int64($0)) } ?? .null)
             d.append("pss", e.pss.map { .int(Int64($0)) } ?? .null)
             return d.json
@@ -121,10 +122,11 @@ struct ListJob: Equatable {
               + "\"mapped\":{\(mapped.joined(separator: ","))}}}")
     }
 
-    /// "7f12a000-7f12b000", "+N" for more; "-" for none.
+    /// "#0 7f12a000-7f12b000" (its --map-index, its range), "+N" for more; "-" for none.
     static func rangesColumn(_ mappings: [ProcessMapping]) -> String {
         guard let first = mappings.first else { return "-" }
-        return mappings.count == 1 ? first.range : "\(first.range)+\(mappings.count - 1)"
+        let text = (first.index.map { "#\($0) " } ?? "") + first.range
+        return mappings.count == 1 ? text : "\(text)+\(mappings.count - 1)"
     }
 }
 

@@ -169,6 +169,7 @@ struct MappingTests {
         #expect(row?["size"] as? Int == 1 << 20)
         #expect((row?["mappings"] as? [String])?.first?.hasPrefix(String(start, radix: 16) + "-") == true)
         #expect(row?["shared_with"] as? [String] == [String(child)])
+        #expect(row?["map_indexes"] as? [String] == ["0"])
         let expected = try Self.smaps(pid: pid, start: start)
         #expect(expected.rss == 1 << 20)
         #expect(row?["rss"] as? Int == expected.rss)

@@ -13,6 +13,9 @@ public struct ProcessMapping: Equatable, Sendable {
     public var inode: UInt64
     /// The path column: a file, "[stack]", "[vvar]", "" for anonymous memory.
     public var path: String
+    /// Its place among the process's buffer mappings (`adopt PID
+    /// --map-index N`), when read as one of them; nil otherwise.
+    public var index: Int?
 
     public init(start: UInt64, end: UInt64, perms: String, offset: UInt64, device: UInt64, inode: UInt64, path: String) {
         self.start = start
@@ -111,7 +114,10 @@ public final class MapsReader {
             while i < length {
                 var lineEnd = i
                 while lineEnd < length && bytes[lineEnd] != 10 { lineEnd += 1 }
-                if let m = Self.parse(bytes, i, lineEnd, all: all) { result.append(m) }
+                if var m = Self.parse(bytes, i, lineEnd, all: all) {
+                    if !all { m.index = result.count }
+                    result.append(m)
+                }
                 i = lineEnd + 1
             }
         }
