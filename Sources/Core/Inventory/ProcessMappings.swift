@@ -1,3 +1,4 @@
+import CShims
 import Glibc
 
 /// One line of /proc/PID/maps.
@@ -104,9 +105,34 @@ public final class MapsReader {
         }
     }
 
+    /// Whether PROCMAP_QUERY answered here (nil: not tried yet).
+    private static let procmapQueryWorks = ProcmapQuerySupport()
+
     /// The mappings of `pid`: only buffers' (memfd, shm, dma-buf) unless
-    /// `all`. Nil with errno when maps cannot be read.
+    /// `all`. Nil with errno when maps cannot be read. Buffers only: with
+    /// PROCMAP_QUERY (Linux 6.11+) the kernel hands over the file-backed
+    /// VMAs one by one, no line formatted for the others; else the text.
     public func mappings(pid: pid_t, all: Bool = false) -> [ProcessMapping]? {
+        if !all && Self.procmapQueryWorks.value != false {
+            let fd = open("/proc/\(pid)/maps", O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return nil }
+            defer { close(fd) }
+            switch queryBuffers(fd) {
+            case .found(let found):
+                Self.procmapQueryWorks.value = true
+                return found
+            case .failed(let err):
+                // No address space (a kernel thread, a zombie), refused…:
+                // as reading maps would fail or show nothing.
+                if err == EACCES || err == EPERM {
+                    errno = err
+                    return nil
+                }
+                return []
+            case .unsupported:
+                Self.procmapQueryWorks.value = false
+            }
+        }
         guard let length = slurp("/proc/\(pid)/maps") else { return nil }
         var result: [ProcessMapping] = []
         buffer.withUnsafeBufferPointer { bytes in
@@ -122,6 +148,52 @@ public final class MapsReader {
             }
         }
         return result
+    }
+
+    private enum QueryResult {
+        case found([ProcessMapping])
+        case failed(Int32)
+        case unsupported
+    }
+
+    /// Buffer mappings through PROCMAP_QUERY on an open maps fd;
+    /// `.unsupported` when the kernel does not have it (ENOTTY, EINVAL).
+    private func queryBuffers(_ fd: Int32) -> QueryResult {
+        var result: [ProcessMapping] = []
+        var name = [CChar](repeating: 0, count: 4096)
+        var addr: UInt64 = 0
+        while true {
+            var q = rfd_procmap_query()
+            q.size = UInt64(MemoryLayout<rfd_procmap_query>.size)
+            q.query_flags = UInt64(RFD_PROCMAP_QUERY_COVERING_OR_NEXT_VMA | RFD_PROCMAP_QUERY_FILE_BACKED_VMA)
+            q.query_addr = addr
+            let rc = name.withUnsafeMutableBufferPointer { buf -> Int32 in
+                q.vma_name_addr = UInt64(UInt(bitPattern: buf.baseAddress))
+                q.vma_name_size = UInt32(buf.count)
+                return rfd_ioctl_ptr(fd, rfd_procmap_query_cmd(), &q)
+            }
+            if rc < 0 {
+                switch errno {
+                case ENOENT: return .found(result)  // no VMA at or above addr
+                case EINTR: continue
+                case ENOTTY, EINVAL, EOPNOTSUPP: return result.isEmpty ? .unsupported : .found(result)
+                case let err: return result.isEmpty ? .failed(err) : .found(result)
+                }
+            }
+            addr = q.vma_end
+            // Cheap test on the first bytes before making a String.
+            guard q.vma_name_size >= 8, name[0] == 47, name[1] == 109 || name[1] == 100 else { continue }
+            let path = String(cString: name)
+            guard ProcessMapping.bufferType(path) != nil else { continue }
+            let f = q.vma_flags
+            let perms = (f & 1 != 0 ? "r" : "-") + (f & 2 != 0 ? "w" : "-") + (f & 4 != 0 ? "x" : "-") + (f & 8 != 0 ? "s" : "p")
+            let major = UInt64(q.dev_major), minor = UInt64(q.dev_minor)
+            let device = (minor & 0xff) | ((major & 0xfff) << 8) | ((minor & ~0xff) << 12) | ((major & ~0xfff) << 32)
+            var m = ProcessMapping(start: q.vma_start, end: q.vma_end, perms: perms, offset: q.vma_offset,
+                                   device: device, inode: q.inode, path: path)
+            m.index = result.count
+            result.append(m)
+        }
     }
 
     /// Rss and Pss in bytes of each mapping of `pid` starting at one of
@@ -212,4 +284,11 @@ public final class MapsReader {
         return ProcessMapping(start: start, end: stop, perms: perms, offset: offset,
                               device: device, inode: inode, path: path)
     }
+}
+
+/// Whether the kernel has PROCMAP_QUERY, learned on first use (a listing is
+/// single-threaded; the box makes the static mutable state explicit).
+final class ProcmapQuerySupport: @unchecked Sendable {
+    var value: Bool?
+    init() {}
 }
