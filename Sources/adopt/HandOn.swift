@@ -5,22 +5,41 @@ import RemoteFDHandOff
 import RemoteFDKeeper
 import SystemPackage
 
-/// "PID:FD".
+/// "PID:FD", or "PID:mapADDR" for the file behind the mapping at ADDR (hex
+/// with 0x, or decimal; `fd` is then -1).
 struct PidFd: ExpressibleByArgument, CustomStringConvertible, Equatable {
     let pid: pid_t
     let fd: Int32
+    let map: UInt64?
 
     init?(argument: String) {
         let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, let pid = pid_t(parts[0]), let fd = Int32(parts[1]) else { return nil }
+        guard parts.count == 2, let pid = pid_t(parts[0]) else { return nil }
         self.pid = pid
-        self.fd = fd
+        if parts[1].hasPrefix("map") {
+            guard let address = MappingSelector.parseAddress(String(parts[1].dropFirst(3))) else { return nil }
+            fd = -1
+            map = address
+        } else {
+            guard let fd = Int32(parts[1]) else { return nil }
+            self.fd = fd
+            map = nil
+        }
     }
 
-    var description: String { "\(pid):\(fd)" }
+    var description: String { map.map { "\(pid):map0x\(String($0, radix: 16))" } ?? "\(pid):\(fd)" }
 }
 
-/// "NAME=PID:FD": how every command names a buffer it takes.
+extension Adopter {
+    /// The buffer `source` names: an fd, or the file behind a mapping
+    /// (through the module or map_files, as `adopt PID --map`; `via` pidfd refused).
+    func adopt(_ source: PidFd, via: BackendChoice) throws(AdoptError) -> Adoption {
+        guard let map = source.map else { return try adopt(pid: source.pid, fd: source.fd) }
+        return try adopt(mapping: .address(map), of: TargetProcess(pid: source.pid), via: via)
+    }
+}
+
+/// "NAME=PID:FD" (or NAME=PID:mapADDR): how every command names a buffer it takes.
 struct NamedPidFd: ExpressibleByArgument, Equatable {
     let name: String
     let source: PidFd
