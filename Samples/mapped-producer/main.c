@@ -3,14 +3,15 @@
  * keeps writing through the mappings: buffers held by mappings only, which
  * `adopt list` shows as held "map" and `adopt PID --map ADDR` adopts.
  *
- *   mapped-producer [--size BYTES] [--interval MS] [--name NAME] [--touch BYTES]
+ *   mapped-producer [--size BYTES] [--interval MS] [--name NAME] [--touch BYTES] [--unlink]
  *
  * Prints "pid PID memfd ADDR size SIZE" and "pid PID shm ADDR size SIZE
  * path /dev/shm/NAME", then "ready"; writes "Hello, mapped memory! [n]" at
  * offset 0 of each mapping every interval. Byte i of each buffer starts as
  * (7i + 3) mod 256 (then offset 0 is overwritten). With --touch, only the
  * first BYTES of each buffer are written at start (Rss below the size).
- * The shm file is unlinked at exit (SIGTERM/SIGINT); after SIGKILL it stays.
+ * The shm file is unlinked at exit (SIGTERM/SIGINT); after SIGKILL it stays,
+ * unless --unlink removed its name right after mapping (the mapping keeps it).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -56,7 +57,7 @@ static unsigned char *map_and_close(int fd, size_t size, size_t touch)
 int main(int argc, char **argv)
 {
 	size_t size = 1 << 20, touch = (size_t)-1;
-	int interval_ms = 1000;
+	int interval_ms = 1000, unlink_now = 0;
 	const char *name = "mappedmemfd";
 
 	for (int i = 1; i < argc; i++) {
@@ -66,8 +67,9 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--interval") && v) { interval_ms = atoi(v); i++; }
 		else if (!strcmp(a, "--name") && v) { name = v; i++; }
 		else if (!strcmp(a, "--touch") && v) { touch = strtoull(v, NULL, 0); i++; }
+		else if (!strcmp(a, "--unlink")) unlink_now = 1;
 		else {
-			fprintf(stderr, "usage: %s [--size BYTES] [--interval MS] [--name NAME] [--touch BYTES]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--size BYTES] [--interval MS] [--name NAME] [--touch BYTES] [--unlink]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -88,6 +90,8 @@ int main(int argc, char **argv)
 	if (sfd < 0)
 		die("shm_open");
 	unsigned char *s = map_and_close(sfd, size, touch);
+	if (unlink_now && shm_unlink(shm_name) == 0)
+		shm_name[0] = 0;
 
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGTERM, &sa, NULL);
@@ -108,6 +112,7 @@ int main(int argc, char **argv)
 		}
 		usleep(interval_ms * 1000);
 	}
-	shm_unlink(shm_name);
+	if (shm_name[0])
+		shm_unlink(shm_name);
 	return 0;
 }
