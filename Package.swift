@@ -81,6 +81,7 @@ let package = Package(
         // using the library API, and a handler added from outside the package's handlers.
         .executableTarget(name: "memfd-producer", path: "Samples/memfd-producer"),
         .executableTarget(name: "shm-producer", path: "Samples/shm-producer"),
+        .executableTarget(name: "mapped-producer", path: "Samples/mapped-producer"),
         .executableTarget(name: "restartable-producer", path: "Samples/restartable-producer"),
         .executableTarget(name: "dmabuf-producer", dependencies: ["CLibdrm"], path: "Samples/dmabuf-producer"),
         .executableTarget(

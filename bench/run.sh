@@ -10,6 +10,8 @@
 #   BENCH_QUICK=1 bash bench/run.sh   fewer rounds (a smoke test; not for BENCHMARKS.md)
 #   BENCH_VM=0 bash bench/run.sh      skip the module row (no qemu boot)
 #   BENCH_OUT=FILE                    write the report there instead of BENCHMARKS.md
+#   BENCH_ONLY=7 bash bench/run.sh    only row 7 (listing mappings, 200 processes); not for BENCHMARKS.md
+#   BENCH_SCRATCH=DIR                 build there (default .build-bench; .build reuses scripts/build.sh's)
 #
 # Absolute times on a shared VM are noise: compare the ratios, which come
 # from runs made in the same invocation, interleaved round by round.
@@ -22,6 +24,7 @@ BIN=$SCRATCH/release
 CB=$SCRATCH/bench-c
 OUT=${BENCH_OUT:-BENCHMARKS.md}
 QUICK=${BENCH_QUICK:-0}
+ONLY=${BENCH_ONLY:-}
 say() { printf '%s\n' "$*" >&2; }
 
 # ---- tools ------------------------------------------------------------------
@@ -41,7 +44,9 @@ fi
 
 # ---- build ------------------------------------------------------------------
 say "== building (release, static executables as scripts/build.sh, $SCRATCH)"
-for p in adopt adopt-bench; do
+products="adopt adopt-bench"
+[[ $ONLY == 7 ]] && products=adopt  # row 7 runs the CLI only
+for p in $products; do
 	scripts/build.sh --scratch-path "$SCRATCH" --product $p >&2
 done
 mkdir -p "$CB"
@@ -97,6 +102,7 @@ RR1=$((RR * 5 / 3))  # row 1: cheap processes, more rounds
 A="$BIN/adopt-bench"
 C="$CB/cbench"
 
+if [[ $ONLY != 7 ]]; then
 # ---- 1. per-fd adoption ----------------------------------------------------
 say "== 1. per-fd adoption (1000 memfds)"
 start_holder --memfds 1000
@@ -255,6 +261,38 @@ for n in 1000 10000 19000; do
 	row "6" "listing cost per fd, $n memfds: library scan (in-process) / whole \`adopt list --no-sharers\`, µs" "$(fmt "${LISTIN[$n]}") / $(fmt "${LISTPER[${n}memfds]}")" "-" "$(ratio "${LISTIN[$n]}" "${LISTIN[1000]}")× the 1 000-fd in-process cost" "linear (≈ 1×)" "$(goal_le "$(ratio "${LISTIN[$n]}" "${LISTIN[1000]}")" 1.3)"
 done
 
+fi # BENCH_ONLY != 7
+
+# ---- 7. listing mappings, system-wide ----------------------------------------------
+# 200 processes started here, each 4 memfds held by fd (one also mapped) and
+# 2 held by mappings only (fd closed), every page written. `adopt list --all`
+# (fds, maps, smaps for Rss/Pss of the processes with buffer mappings, the
+# mapped-only files taken through map_files) against dmabuf_dump's approach
+# in C (bench/c/mapscan.c: every fd's link and fdinfo, then maps, for every
+# process), against `lsfd` (every fd and mapping of every process), and
+# against today's fd-only listing (`--no-maps`), interleaved.
+say "== 7. adopt list --all with mappings, 200 processes"
+T="$CB/timeit"
+MOUT=$(mktemp)
+"$CB/mapper" --procs 200 > "$MOUT" &
+HOLDERS+=($!)
+for _ in $(seq 600); do grep -q READY "$MOUT" && break; sleep 0.1; done
+rounds=$RR
+res=$("$T" "$rounds" 1 "$BIN/adopt" list --all -- "$CB/mapscan" -- "$(command -v lsfd)" \
+	-- "$BIN/adopt" list --all --no-maps -- "$BIN/adopt" list --all --no-rss)
+kill "${HOLDERS[-1]}" 2>/dev/null || true
+wait "${HOLDERS[-1]}" 2>/dev/null || true
+rm -f "$MOUT"
+mapfile -t m < <(awk '{print $1}' <<< "$res")
+withmaps=${m[0]} scan=${m[1]} lsfd_all=${m[2]} fdonly=${m[3]} norss=${m[4]}
+msf() { fmt "$(awk -v t="$1" 'BEGIN {print t / 1000}')"; }
+r=$(ratio "$scan" "$withmaps")
+row "7" "\`adopt list --all\` with mappings, 200 processes (+ the machine's), ms" "adopt $(msf "$withmaps")" "C fdinfo+maps scan (dmabuf_dump's approach) $(msf "$scan")" "$r× faster" "≥ 2×" "$(goal_ge "$r" 2)"
+r=$(ratio "$withmaps" "$fdonly")
+row "7" "… against today's fd-only listing (\`--no-maps\`)" "adopt $(msf "$withmaps")" "adopt --no-maps $(msf "$fdonly")" "$r×" "≤ 1.5×" "$(goal_le "$r" 1.5)"
+row "7" "… the same without smaps (\`--no-rss\`: no Rss/Pss for memfd/shm)" "adopt --no-rss $(msf "$norss")" "C scan $(msf "$scan") / --no-maps $(msf "$fdonly")" "$(ratio "$scan" "$norss")× faster / $(ratio "$norss" "$fdonly")×" "info" "-"
+row "7" "… against lsfd (every fd and mapping of every process)" "adopt $(msf "$withmaps")" "lsfd $(msf "$lsfd_all")" "$(ratio "$lsfd_all" "$withmaps")× faster" "info" "-"
+
 # ---- report ---------------------------------------------------------------------
 TABLE=$(
 	echo "| # | what | subject | baseline | ratio | goal | result |"
@@ -267,7 +305,7 @@ MACHINE=$(
 	echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 )
 printf '\n%s\n\n%s\n' "$MACHINE" "$TABLE"
-if [[ $QUICK != 1 ]]; then
+if [[ $QUICK != 1 && -z $ONLY ]]; then
 	{
 		sed -n '1,/<!-- results -->/p' bench/BENCHMARKS.head.md
 		echo

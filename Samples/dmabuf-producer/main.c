@@ -3,7 +3,7 @@
  * pattern into them, so that `adopt` has something to adopt.
  *
  *   dmabuf-producer [--exporter vgem|udmabuf|heap] [--count N] [--size BYTES]
- *                   [--interval-ms MS] [--ticks K] [--readonly]
+ *                   [--interval-ms MS] [--ticks K] [--readonly] [--close-after-map]
  *   dmabuf-producer --expect --size BYTES [--index I] --tick K
  *   dmabuf-producer --hold PID FD [PID FD ...]
  *
@@ -28,6 +28,11 @@
  *   heap     DMA_HEAP_IOCTL_ALLOC on /dev/dma_heap/system (--readonly:
  *            exported O_RDONLY, contents stay zero: nobody can write them).
  * Each buffer is named "rfd-<exporter>-<I>" with DMA_BUF_SET_NAME_B.
+ *
+ * --close-after-map: each buffer is mapped, then its fd (and udmabuf's
+ * memfd) closed: buffers held by mappings only. The lines are then
+ * `pid <PID> map <ADDR> size <BYTES>` (no fd, no memfd line), and writes
+ * go without DMA_BUF_IOCTL_SYNC (no fd left to issue it on).
  *
  * Hold mode takes the given fds of other processes with pidfd_getfd(2),
  * prints `pid <self> fd <newfd>` for each and sleeps: a second holder, so a
@@ -289,7 +294,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: %s [--exporter vgem|udmabuf|heap] [--count N] [--size BYTES]\n"
-		"          [--interval-ms MS] [--ticks K] [--readonly]\n"
+		"          [--interval-ms MS] [--ticks K] [--readonly] [--close-after-map]\n"
 		"       %s --expect --size BYTES [--index I] --tick K\n"
 		"       %s --hold PID FD [PID FD ...]\n",
 		progname, progname, progname);
@@ -323,7 +328,7 @@ int main(int argc, char **argv)
 	const char *exporter = NULL;
 	unsigned long count = 1, size = 65536, interval_ms = 500, ticks = 0;
 	unsigned long index = 0, tick = 0;
-	int readonly = 0, expect = 0, have_tick = 0;
+	int readonly = 0, expect = 0, have_tick = 0, close_after_map = 0;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -338,6 +343,8 @@ int main(int argc, char **argv)
 			interval_ms = number(a, argv[++i]);
 		else if (!strcmp(a, "--ticks"))
 			ticks = number(a, argv[++i]);
+		else if (!strcmp(a, "--close-after-map"))
+			close_after_map = 1;
 		else if (!strcmp(a, "--readonly"))
 			readonly = 1;
 		else if (!strcmp(a, "--expect"))
@@ -389,6 +396,8 @@ int main(int argc, char **argv)
 			die("unknown exporter '%s' (vgem, udmabuf or heap)", exporter);
 		die("no dma-buf exporter available (no vgem card, no /dev/udmabuf, no /dev/dma_heap/system)");
 	}
+	if (readonly && close_after_map)
+		die("--close-after-map needs the dma-buf's own mapping: not with --readonly");
 	if (readonly && !strcmp(exporter, "udmabuf"))
 		die("udmabuf: --readonly is not possible (udmabuf always exports read-write)");
 
@@ -406,6 +415,17 @@ int main(int argc, char **argv)
 			make_heap(dev, b, size, readonly);
 		snprintf(name, sizeof(name), "rfd-%s-%u", exporter, i);
 		dmabuf_name(b->fd, name);
+	}
+	if (close_after_map) {
+		for (unsigned i = 0; i < count; i++) {
+			close(bufs[i].fd);
+			bufs[i].fd = -1;
+			bufs[i].map_is_dmabuf = 0;
+			if (bufs[i].memfd >= 0) {
+				close(bufs[i].memfd);
+				bufs[i].memfd = -1;
+			}
+		}
 	}
 	note("exporter %s%s%s: %lu buffer(s) of %zu bytes%s", exporter,
 	     card_path[0] ? " on " : "", card_path, count, bufs[0].size,
@@ -427,6 +447,10 @@ int main(int argc, char **argv)
 		}
 		if (k == 1) {
 			for (unsigned i = 0; i < count; i++) {
+				if (close_after_map) {
+					printf("pid %d map %p size %zu\n", (int)getpid(), (void *)bufs[i].map, bufs[i].size);
+					continue;
+				}
 				printf("pid %d fd %d\n", (int)getpid(), bufs[i].fd);
 				if (bufs[i].memfd >= 0)
 					printf("memfd %d\n", bufs[i].memfd);

@@ -160,4 +160,30 @@ public final class ExitCapture {
         }
         return (adopted, failures)
     }
+
+    /// At the exit stop: the files behind the process's shared file
+    /// mappings, through /proc/PID/map_files (CAP_SYS_ADMIN or
+    /// CAP_CHECKPOINT_RESTORE), those a handler takes. A buffer already in
+    /// `skipping` (device, inode: captured by an fd) is not taken twice.
+    public static func captureMappings(from target: TargetProcess, adopter: Adopter,
+                                       skipping: Set<[UInt64]> = []) -> (adopted: [Adoption], failures: [AdoptError]) {
+        guard let maps = MapsReader().mappings(pid: target.pid, all: true) else {
+            return ([], [AdoptError(pid: target.pid, fd: nil, reason: .other, errno: .current,
+                                    "cannot read the maps of the exiting process")])
+        }
+        var adopted: [Adoption] = []
+        var failures: [AdoptError] = []
+        var seen = skipping
+        for m in maps where m.isShared && m.hasFile && !m.path.hasPrefix("[") {
+            guard seen.insert([m.device, m.inode]).inserted else { continue }
+            do {
+                adopted.append(try adopter.adopt(mapping: .address(m.start), of: target, via: .procfs))
+            } catch {
+                // Not a buffer (a shared library, a font): quietly skipped;
+                // a refused buffer is reported.
+                if m.bufferType != nil { failures.append(error) }
+            }
+        }
+        return (adopted, failures)
+    }
 }

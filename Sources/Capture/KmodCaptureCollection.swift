@@ -34,6 +34,8 @@ extension KmodExitCapture {
             case .notOpen(_, let fd):
                 result.failures.append(AdoptError(pid: pid, fd: fd, reason: .fdNotOpen, errno: .badFileDescriptor,
                                                   "fd \(fd) was not open when process \(pid) exited"))
+            case .mapping(_, let start, let end, let descriptor):
+                identifyMapping(descriptor, pid: pid, start: start, end: end, handlers: handlers, into: &result)
             case .skipped, .unknown:
                 break
             case .exited(_, _, let lost):
@@ -50,6 +52,19 @@ extension KmodExitCapture {
                 return result
             }
         }
+    }
+
+    /// A mapping's file: kept when a handler takes it (a shared mapping of
+    /// a library or a font is not a buffer: closed quietly).
+    private func identifyMapping(_ descriptor: FileDescriptor, pid: Int32, start: UInt64, end: UInt64,
+                                 handlers: HandlerRegistry, into result: inout Collection) {
+        guard let file = try? AdoptedFile(descriptor: descriptor, pid: pid, fd: -1, backendName: "kmod") else {
+            try? descriptor.close()
+            return
+        }
+        file.mapping = ProcessMapping(start: start, end: end, perms: "---s", offset: 0,
+                                      device: file.device, inode: file.inode, path: "")
+        if let adoption = Adoption.identify(file, handlers: handlers) { result.adopted.append(adoption) }
     }
 
     private func identify(_ descriptor: FileDescriptor, pid: Int32, fd: Int32, requested: [Int32]?,

@@ -33,12 +33,15 @@ public final class KmodExitCapture {
         /// The process exited after exec, a credential change or becoming
         /// non-dumpable since arming: nothing was captured. The watch is gone.
         case denied(pid: Int32)
+        /// The file behind a shared mapping [start, end) of process `pid`
+        /// at its exit (armed with `maps`), now ours.
+        case mapping(pid: Int32, start: UInt64, end: UInt64, FileDescriptor)
         /// An event type this build does not know (newer module).
         case unknown(pid: Int32, fd: Int32, type: UInt32)
 
         public var pid: Int32 {
             switch self {
-            case .file(let pid, _, _), .notOpen(let pid, _), .skipped(let pid, _),
+            case .file(let pid, _, _), .notOpen(let pid, _), .skipped(let pid, _), .mapping(let pid, _, _, _),
                  .exited(let pid, _, _), .denied(let pid), .unknown(let pid, _, _):
                 return pid
             }
@@ -84,15 +87,17 @@ public final class KmodExitCapture {
     deinit { try? device.close() }
 
     /// Arms capture of `fds` (nil: every fd open at exit) of process `pid`
-    /// (any of its thread ids).
-    public func arm(pid: Int32, fds: [Int32]?) throws(AdoptError) {
-        try watch(target: pid, flags: 0, pid: pid, fds: fds)
+    /// (any of its thread ids). With `maps`, also the files behind its
+    /// shared file mappings at exit (REMOTEFD_WATCH_MAPS: `.mapping` events).
+    public func arm(pid: Int32, fds: [Int32]?, maps: Bool = false) throws(AdoptError) {
+        try watch(target: pid, flags: maps ? UInt32(REMOTEFD_WATCH_MAPS) : 0, pid: pid, fds: fds)
     }
 
     /// Same, naming the process by a pidfd (no pid-reuse race); `pid` is for
     /// messages only.
-    public func arm(pidfd: FileDescriptor, pid: Int32, fds: [Int32]?) throws(AdoptError) {
-        try watch(target: pidfd.rawValue, flags: UInt32(REMOTEFD_TARGET_PIDFD), pid: pid, fds: fds)
+    public func arm(pidfd: FileDescriptor, pid: Int32, fds: [Int32]?, maps: Bool = false) throws(AdoptError) {
+        try watch(target: pidfd.rawValue, flags: UInt32(REMOTEFD_TARGET_PIDFD) | (maps ? UInt32(REMOTEFD_WATCH_MAPS) : 0),
+                  pid: pid, fds: fds)
     }
 
     /// Disarms the watch of `pid` (the pid given or resolved when arming).
@@ -143,6 +148,7 @@ public final class KmodExitCapture {
         case REMOTEFD_EVENT_SKIPPED: return .skipped(pid: c.pid, fd: c.fd)
         case REMOTEFD_EVENT_EXIT: return .exited(pid: c.pid, captured: c.count, lost: c.lost)
         case REMOTEFD_EVENT_DENIED: return .denied(pid: c.pid)
+        case REMOTEFD_EVENT_MAP: return .mapping(pid: c.pid, start: c.map_start, end: c.map_end, FileDescriptor(rawValue: c.newfd))
         default: return .unknown(pid: c.pid, fd: c.fd, type: c.event)
         }
     }

@@ -47,6 +47,49 @@ public struct Adopter {
             try? raw.close()
             throw AdoptError(pid: target.pid, fd: fd, reason: .other, errno: error, "fstat of the adopted fd failed")
         }
+        return try identify(file, of: target, fd: fd, requested: requested)
+    }
+
+    /// The file behind a mapping of `target` (`adopt PID --map ADDR`):
+    /// through the module's GETMAP or /proc/PID/map_files (`MapAcquisition`;
+    /// `via` pidfd is refused: pidfd_getfd takes fds only), then identified
+    /// like an fd. `file.fd` is -1 and `file.mapping` the mapping.
+    public func adopt(mapping selector: MappingSelector, of target: TargetProcess, via choice: BackendChoice,
+                      type: String? = nil) throws(AdoptError) -> Adoption {
+        var requested: (any ResourceHandler)?
+        if let type {
+            guard let handler = handlers.handler(type: type) else {
+                throw AdoptError(pid: target.pid, fd: nil, reason: .unknownType(type), errno: .invalidArgument,
+                                 "unknown type '\(type)' (known: \(handlers.types.joined(separator: ", ")))")
+            }
+            requested = handler
+        }
+        let kmod = backend as? KmodBackend ?? KmodBackend()
+        let mapped = try MapAcquisition.acquire(selector, of: target, via: choice, kmod: kmod)
+        let file: AdoptedFile
+        do {
+            file = try AdoptedFile(descriptor: mapped.descriptor, pid: target.pid, fd: -1,
+                                   backendName: mapped.backendName, backendNote: nil)
+            file.backendPath = mapped.backendPath
+            file.mapping = mapped.mapping
+        } catch {
+            try? mapped.descriptor.close()
+            throw AdoptError(pid: target.pid, fd: nil, reason: .other, errno: error, "fstat of the adopted file failed",
+                             address: mapped.mapping.start)
+        }
+        do {
+            return try identify(file, of: target, fd: -1, requested: requested)
+        } catch {
+            var e = error
+            e.fd = nil
+            e.address = mapped.mapping.start
+            e.message = e.message.replacing("fd -1 of pid \(target.pid)", with: "the mapping \(mapped.mapping.range) of pid \(target.pid)")
+            throw e
+        }
+    }
+
+    private func identify(_ file: AdoptedFile, of target: TargetProcess, fd: Int32,
+                          requested: (any ResourceHandler)?) throws(AdoptError) -> Adoption {
         guard let handler = handlers.handler(for: file) else {
             let kind = FileKind.describe(file)
             if let requested {
@@ -83,7 +126,11 @@ public struct Adoption {
     public func describe() -> Description {
         var d = Description()
         d.append("pid", file.pid)
-        d.append("fd", file.fd)
+        if let mapping = file.mapping {
+            d.append("mapping", "0x\(String(mapping.start, radix: 16))-0x\(String(mapping.end, radix: 16)) \(mapping.perms)")
+        } else {
+            d.append("fd", file.fd)
+        }
         d.append("type", handler.type)
         d.append("via", file.via)
         d.append("inode", file.inode)

@@ -50,8 +50,14 @@ struct AdoptOne: ParsableCommand, Deprecating {
     @Argument(help: "The owner's process id.")
     var pid: Int32
 
-    @Argument(help: "The fd number in the owner.")
-    var fd: Int32
+    @Option(name: .long, help: ArgumentHelp("Adopt the file behind the mapping containing ADDR (hex with 0x, or decimal) instead of an fd.", valueName: "ADDR"))
+    var map: String?
+
+    @Option(name: .long, help: ArgumentHelp("Adopt the file behind the Nth buffer mapping (memfd, shm, dma-buf) as `adopt list` shows them.", valueName: "N"))
+    var mapIndex: Int?
+
+    @Argument(help: "The fd number in the owner (not with --map or --map-index).")
+    var fd: Int32?
 
     var deprecations: [String] {
         (watchDeprecated ? [deprecated("--watch", "--follow")] : [])
@@ -62,13 +68,25 @@ struct AdoptOne: ParsableCommand, Deprecating {
         guard offset >= 0 else { throw ValidationError("--offset must be >= 0") }
         if let length, length < 0 { throw ValidationError("--length must be >= 0") }
         guard job.interval > 0 else { throw ValidationError("--interval must be > 0") }
+        let selectors = (fd != nil ? 1 : 0) + (map != nil ? 1 : 0) + (mapIndex != nil ? 1 : 0)
+        guard selectors == 1 else { throw ValidationError("give an fd number, or --map ADDR, or --map-index N (one of them)") }
+        if let map, MappingSelector.parseAddress(map) == nil {
+            throw ValidationError("--map: '\(map)' is not an address (hex with 0x, or decimal)")
+        }
+        if let mapIndex, mapIndex < 0 { throw ValidationError("--map-index must be >= 0") }
+    }
+
+    var selector: MappingSelector? {
+        if let map { return MappingSelector.parseAddress(map).map { .address($0) } }
+        return mapIndex.map { .index($0) }
     }
 
     /// What the options mean, as the fast path builds it too.
     var job: AdoptJob {
         AdoptJob(via: acquire.via, json: acquire.json, type: type, offset: offset, length: length,
                  writable: writable, seal: seal, wait: wait, follow: follow || watchDeprecated,
-                 interval: interval ?? everyDeprecated ?? 1, count: count, dump: dump, pid: pid, fd: fd)
+                 interval: interval ?? everyDeprecated ?? 1, count: count, dump: dump, pid: pid, fd: fd ?? -1,
+                 mapping: selector)
     }
 
     func run() throws {
@@ -93,11 +111,33 @@ struct AdoptJob: Equatable {
     var dump: String?
     var pid: Int32
     var fd: Int32
+    /// `--map ADDR` / `--map-index N`: the file behind a mapping, not fd.
+    var mapping: MappingSelector? = nil
 
     func run() throws {
-        let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(via))
-        let target = try TargetProcess(pid: pid, forFD: fd)
-        let adoption = try adopter.adopt(fd: fd, of: target, type: type == "auto" ? nil : type)
+        let adoption: Adoption
+        let target: TargetProcess
+        if let mapping {
+            // The module when it opens (auto, kmod), else map_files; pidfd refused.
+            let backend: any AcquisitionBackend = via == .auto || via == .kmod ? KmodBackend() : chosenBackend(via)
+            let adopter = Adopter(handlers: builtInHandlers, backend: backend)
+            target = try TargetProcess(pid: pid)
+            adoption = try adopter.adopt(mapping: mapping, of: target, via: via, type: type == "auto" ? nil : type)
+        } else {
+            let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(via))
+            target = try TargetProcess(pid: pid, forFD: fd)
+            adoption = try adopter.adopt(fd: fd, of: target, type: type == "auto" ? nil : type)
+        }
+        do {
+            try use(adoption, target)
+        } catch var error as AdoptError where adoption.file.mapping != nil {
+            // Errors about the file name the mapping, not fd -1.
+            if error.fd == -1 { error.fd = nil; error.address = adoption.file.mapping!.start }
+            throw error
+        }
+    }
+
+    private func use(_ adoption: Adoption, _ target: TargetProcess) throws {
         let access = try adoption.open(AccessOptions(writable: writable, sealShrink: seal, waitForDevice: wait))
         if let dump {
             try HandOn.dump(dump).perform([adoption], pid: pid, defaultName: "", socket: "",

@@ -43,7 +43,7 @@ struct Dumper {
         }
         progress?.finish()
         if path != "-" {
-            printError("adopt: pid \(file.pid) fd \(file.fd): \(position - offset) bytes of \(adoption.type) written to \(path)")
+            printError("adopt: pid \(file.pid) \(file.label): \(position - offset) bytes of \(adoption.type) written to \(path)")
         }
     }
 }

@@ -68,7 +68,7 @@ struct ExecCommand: ParsableCommand, Deprecating {
         var adoptions: [Adoption] = []
         var entries: [ListenFDs.Entry] = []
         for item in buffers {
-            let adoption = try adopter.adopt(pid: item.source.pid, fd: item.source.fd)
+            let adoption = try adopter.adopt(item.source, via: acquire.via)
             adoptions.append(adoption)
             entries.append(ListenFDs.Entry(name: item.name, descriptor: adoption.file.descriptor))
         }
@@ -111,7 +111,7 @@ struct FdstoreCommand: ParsableCommand {
     func run() throws {
         let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via))
         for item in items {
-            let adoption = try adopter.adopt(pid: item.source.pid, fd: item.source.fd)
+            let adoption = try adopter.adopt(item.source, via: acquire.via)
             try storeInFdStore(adoption.file.descriptor, name: item.name, pid: item.source.pid, fd: item.source.fd)
             print("stored pid \(item.source.pid) fd \(item.source.fd) (\(adoption.type)) as \(item.name)")
         }

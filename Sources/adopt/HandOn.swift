@@ -5,22 +5,41 @@ import RemoteFDHandOff
 import RemoteFDKeeper
 import SystemPackage
 
-/// "PID:FD".
+/// "PID:FD", or "PID:mapADDR" for the file behind the mapping at ADDR (hex
+/// with 0x, or decimal; `fd` is then -1).
 struct PidFd: ExpressibleByArgument, CustomStringConvertible, Equatable {
     let pid: pid_t
     let fd: Int32
+    let map: UInt64?
 
     init?(argument: String) {
         let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, let pid = pid_t(parts[0]), let fd = Int32(parts[1]) else { return nil }
+        guard parts.count == 2, let pid = pid_t(parts[0]) else { return nil }
         self.pid = pid
-        self.fd = fd
+        if parts[1].hasPrefix("map") {
+            guard let address = MappingSelector.parseAddress(String(parts[1].dropFirst(3))) else { return nil }
+            fd = -1
+            map = address
+        } else {
+            guard let fd = Int32(parts[1]) else { return nil }
+            self.fd = fd
+            map = nil
+        }
     }
 
-    var description: String { "\(pid):\(fd)" }
+    var description: String { map.map { "\(pid):map0x\(String($0, radix: 16))" } ?? "\(pid):\(fd)" }
 }
 
-/// "NAME=PID:FD": how every command names a buffer it takes.
+extension Adopter {
+    /// The buffer `source` names: an fd, or the file behind a mapping
+    /// (through the module or map_files, as `adopt PID --map`; `via` pidfd refused).
+    func adopt(_ source: PidFd, via: BackendChoice) throws(AdoptError) -> Adoption {
+        guard let map = source.map else { return try adopt(pid: source.pid, fd: source.fd) }
+        return try adopt(mapping: .address(map), of: TargetProcess(pid: source.pid), via: via)
+    }
+}
+
+/// "NAME=PID:FD" (or NAME=PID:mapADDR): how every command names a buffer it takes.
 struct NamedPidFd: ExpressibleByArgument, Equatable {
     let name: String
     let source: PidFd
@@ -93,7 +112,7 @@ enum HandOn: Equatable {
                  open: (Adoption) throws -> any BufferAccess = { try $0.open() },
                  announce: (_ event: String, _ fields: Description) -> Void = { _, _ in }) throws {
         func names(_ base: String) -> [String] {
-            adopted.count == 1 ? [base] : adopted.map { "\(base).\($0.file.fd)" }
+            adopted.count == 1 ? [base] : adopted.map { "\(base).\($0.file.mapping == nil ? String($0.file.fd) : $0.file.handOnTag)" }
         }
         switch self {
         case .dump(let path):
@@ -101,7 +120,7 @@ enum HandOn: Equatable {
             try Dumper(access: try open(adoption), adoption: adoption).dump(to: path, offset: range.offset, length: range.length)
         case .dumpDir(let dir):
             for adoption in adopted {
-                let path = "\(dir)/\(pid)-fd\(adoption.file.fd).\(adoption.type)"
+                let path = "\(dir)/\(pid)-\(adoption.file.handOnTag).\(adoption.type)"
                 try Dumper(access: try open(adoption), adoption: adoption).dump(to: path, offset: 0, length: nil)
             }
         case .hold(let name):
@@ -160,4 +179,11 @@ func execHandingOn(_ entries: [ListenFDs.Entry], command: [String]) -> ExitCode 
     let failure = ListenFDs.exec(entries, command: command)
     printError("adopt: exec: \(failure.step) failed (\(failure.errno.symbolicName))")
     return ExitCode(127)
+}
+
+extension AdoptedFile {
+    /// "fd5", or "map7f12a000" for the file behind a mapping (dump-dir names).
+    /// "fd 5", or "map 0x7f12a000" (message prefixes).
+    var label: String { mapping.map { "map 0x" + String($0.start, radix: 16) } ?? "fd \(fd)" }
+    var handOnTag: String { mapping.map { "map" + String($0.start, radix: 16) } ?? "fd\(fd)" }
 }

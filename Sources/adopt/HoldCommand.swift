@@ -71,7 +71,7 @@ struct HoldCommand: ParsableCommand, Deprecating {
         let keeper = Keeper(handlers: builtInHandlers) { event, fields in printEvent(event, fields, json: json) }
         let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via))
         for item in try buffers() {
-            let adoption = try adopter.adopt(pid: item.source.pid, fd: item.source.fd)
+            let adoption = try adopter.adopt(item.source, via: acquire.via)
             try keeper.keep(adoption, name: item.name, owner: owner ?? getuid())
         }
         try keeper.listen(at: socket.path, mode: mode_t(mode, radix: 8)!)

@@ -138,7 +138,7 @@ struct KeeperCommand: ParsableCommand {
             let item = named!
             let source = item.source
             let adoption = try Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via))
-                .adopt(pid: source.pid, fd: source.fd)
+                .adopt(source, via: acquire.via)
             let info = try KeeperClient(socketPath: socket.path).add(item.name, descriptor: adoption.file.descriptor,
                                                                      source: KeeperRequest.Source(pid: source.pid, fd: source.fd))
             if acquire.json, let info {

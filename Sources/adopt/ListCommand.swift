@@ -16,6 +16,15 @@ struct ListCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not look through other processes for holders of the same buffers.")
     var noSharers = false
 
+    @Flag(name: .long, help: "Only the buffers processes hold by mappings alone (no fd).")
+    var mappedOnly = false
+
+    @Flag(name: .long, help: "Do not read /proc/PID/maps: fds only (the listing before mappings were joined).")
+    var noMaps = false
+
+    @Flag(name: .long, help: "Do not read /proc/PID/smaps: no Rss/Pss for memfd and shm mappings (faster system-wide).")
+    var noRss = false
+
     @Argument(help: "Process ids.")
     var pids: [Int32] = []
 
@@ -25,7 +34,8 @@ struct ListCommand: ParsableCommand {
 
     /// What the options mean, as the fast path builds it too.
     var job: ListJob {
-        ListJob(via: acquire.via, json: acquire.json, all: all, noSharers: noSharers, pids: pids)
+        ListJob(via: acquire.via, json: acquire.json, all: all, noSharers: noSharers, pids: pids,
+                mappedOnly: mappedOnly, noMaps: noMaps, noRss: noRss)
     }
 
     func run() throws {
@@ -41,11 +51,16 @@ struct ListJob: Equatable {
     var all = false
     var noSharers = false
     var pids: [Int32]
+    var mappedOnly = false
+    var noMaps = false
+    var noRss = false
 
     func run() throws {
         let inventory = Inventory(handlers: builtInHandlers, backend: chosenBackend(via))
         let scanned = all ? Inventory.allPids() : pids
-        let result = inventory.scan(pids: scanned, findSharers: !noSharers && !all)
+        var result = inventory.scan(pids: scanned, findSharers: !noSharers && !all, mappings: !noMaps,
+                                    residency: !noRss)
+        if mappedOnly { result.entries.removeAll { $0.fd >= 0 } }
         let totals = Totals(result.entries)
         if json {
             printJSON(result, totals)
@@ -58,15 +73,21 @@ struct ListJob: Equatable {
     }
 
     private func printText(_ result: Inventory.Result, _ totals: Totals) {
-        let rows = result.entries.map { e in
-            [String(e.pid), String(e.fd), e.type, String(e.size), String(e.inode),
-             e.description["name"].map { $0 == .null ? "-" : $0.text } ?? "-", e.detail,
-             e.sharedWith.isEmpty ? "-" : e.sharedWith.map(String.init).joined(separator: ",")]
+        let rows = result.entries.map { e -> [String] in
+            let name: String = e.description["name"].map { $0 == .null ? "-" : $0.text } ?? "-"
+            let sharers: String = e.sharedWith.isEmpty ? "-" : e.sharedWith.map(String.init).joined(separator: ",")
+            let fd: String = e.fd < 0 ? "-" : String(e.fd)
+            let rss: String = e.rss.map { String($0) } ?? "-"
+            let pss: String = e.pss.map { String($0) } ?? "-"
+            return [String(e.pid), fd, e.type, String(e.size), String(e.inode), name, e.detail, sharers,
+                    e.held, Self.rangesColumn(e.mappings), rss, pss]
         }
         let footer = result.errors.map { "error: \($0)" }
             + ["total: \(totals.count) buffers, \(totals.bytes) bytes (read via \(result.method))"]
             + totals.groups.map { "  \($0.key): \($0.value.count) buffers, \($0.value.bytes) bytes" }
-        printTable(header: ["PID", "FD", "TYPE", "SIZE", "INODE", "NAME", "DETAIL", "SHARED-WITH"],
+            + (totals.mapped.isEmpty ? [] : ["  mapped (Rss, Pss summed over processes):"]
+               + totals.mapped.map { "  \($0.key): \($0.value.rows) mapped, Rss \($0.value.rss) bytes, Pss \($0.value.pss) bytes" })
+        printTable(header: ["PID", "FD", "TYPE", "SIZE", "INODE", "NAME", "DETAIL", "SHARED-WITH", "HELD", "MAPS", "RSS", "PSS"],
                    rows: rows, footer: footer)
     }
 
@@ -80,6 +101,11 @@ struct ListJob: Equatable {
             d.append("inode", e.inode)
             for field in e.description.fields { d.append(field.key, field.value) }
             d.append("shared_with", .strings(e.sharedWith.map(String.init)))
+            d.append("held", e.held)
+            d.append("mappings", .strings(e.mappings.map { "\($0.range) \($0.perms)" }))
+            d.append("map_indexes", .strings(e.mappings.compactMap { $0.index.map(String.init) }))
+            d.append("rss", e.rss.map { .int(Int64($0)) } ?? .null)
+            d.append("pss", e.pss.map { .int(Int64($0)) } ?? .null)
             return d.json
         }
         let errors = result.errors.map { e -> String in
@@ -88,10 +114,19 @@ struct ListJob: Equatable {
             d.append("error", e.message)
             return d.json
         }
+        let mapped = totals.mapped.map { "\(JSON.quote($0.key)):{\"mapped\":\($0.value.rows),\"rss\":\($0.value.rss),\"pss\":\($0.value.pss)}" }
         let groups = totals.groups.map { "\(JSON.quote($0.key)):{\"count\":\($0.value.count),\"bytes\":\($0.value.bytes)}" }
         print("{\"via\":\(JSON.quote(result.method)),"
               + "\"buffers\":[\(buffers.joined(separator: ","))],\"errors\":[\(errors.joined(separator: ","))],"
-              + "\"totals\":{\"count\":\(totals.count),\"bytes\":\(totals.bytes),\"groups\":{\(groups.joined(separator: ","))}}}")
+              + "\"totals\":{\"count\":\(totals.count),\"bytes\":\(totals.bytes),\"groups\":{\(groups.joined(separator: ","))},"
+              + "\"mapped\":{\(mapped.joined(separator: ","))}}}")
+    }
+
+    /// "#0 7f12a000-7f12b000" (its --map-index, its range), "+N" for more; "-" for none.
+    static func rangesColumn(_ mappings: [ProcessMapping]) -> String {
+        guard let first = mappings.first else { return "-" }
+        let text = (first.index.map { "#\($0) " } ?? "") + first.range
+        return mappings.count == 1 ? text : "\(text)+\(mappings.count - 1)"
     }
 }
 
@@ -101,8 +136,25 @@ struct Totals {
     var count = 0
     var bytes = 0
     var groups: [(key: String, value: (count: Int, bytes: Int))] = []
+    /// Rss and Pss of mapped buffers, per row (process × buffer) summed:
+    /// "all", per type, and per the handler's totals key.
+    var mapped: [(key: String, value: (rows: Int, rss: Int, pss: Int))] = []
 
     init(_ entries: [InventoryEntry]) {
+        var mappedOrder: [String] = []
+        var mappedSums: [String: (rows: Int, rss: Int, pss: Int)] = [:]
+        for e in entries {
+            guard let rss = e.rss else { continue }
+            var keys = ["all", e.type]
+            if let key = e.totalsKey, let value = e.description[key] { keys.append("\(e.type) \(key)=\(value.text)") }
+            for k in keys {
+                if mappedSums[k] == nil { mappedOrder.append(k); mappedSums[k] = (0, 0, 0) }
+                mappedSums[k]!.rows += 1
+                mappedSums[k]!.rss += rss
+                mappedSums[k]!.pss += e.pss ?? 0
+            }
+        }
+        mapped = mappedOrder.map { ($0, mappedSums[$0]!) }
         var seen = Set<FileKey>(minimumCapacity: entries.count)
         var order: [String] = []
         var sums: [String: (count: Int, bytes: Int)] = [:]

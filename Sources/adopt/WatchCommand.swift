@@ -47,10 +47,13 @@ struct WatchCommand: ParsableCommand, Deprecating {
     @Option(name: .customLong("fd"), help: "Capture this fd (repeat). Default: every adoptable buffer.")
     var fds: [Int32] = []
 
+    @Flag(name: .long, help: "Also capture the files behind the process's shared mappings (buffers it mapped and may have closed): the module's REMOTEFD_WATCH_MAPS, or /proc/PID/map_files at the ptrace exit stop.")
+    var maps = false
+
     @Option(name: .long, help: "Write the captured buffer (exactly one) to FILE ('-' for standard output).")
     var dump: String?
 
-    @Option(name: .long, help: "Write each captured buffer to DIR/PID-fdN.TYPE.")
+    @Option(name: .long, help: "Write each captured buffer to DIR/PID-fdN.TYPE (a mapping's: DIR/PID-mapSTART.TYPE).")
     var dumpDir: String?
 
     @Option(name: .long, help: "Give the captured buffers to a running keeper under NAME (NAME.FD when several).")
@@ -193,6 +196,7 @@ struct WatchCommand: ParsableCommand, Deprecating {
         fields.append("pid", Int(pid))
         fields.append("comm", comm)
         fields.append("fds", fds.isEmpty ? "every adoptable buffer" : fds.map(String.init).joined(separator: ","))
+        if maps { fields.append("maps", "the files behind its shared mappings") }
         fields.append("via", how)
         printEvent("watching", fields, json: json)
     }
@@ -203,13 +207,13 @@ struct WatchCommand: ParsableCommand, Deprecating {
                                    json: Bool) throws -> ((adopted: [Adoption], failures: [AdoptError]), String) {
         let target = try TargetProcess(pid: pid)
         if let pidfd = target.pidfd {
-            try module.arm(pidfd: pidfd, pid: pid, fds: requested)
+            try module.arm(pidfd: pidfd, pid: pid, fds: requested, maps: maps)
         } else {
-            try module.arm(pid: pid, fds: requested)
+            try module.arm(pid: pid, fds: requested, maps: maps)
         }
         watchingEvent(pid, comm, how: "kmod (REMOTEFD_IOC_WATCH)", json: json)
         let collection = module.collectUntilExit(pid: pid, requested: requested, handlers: builtInHandlers)
-        return ((collection.adopted, collection.failures), collection.outcome)
+        return ((Self.withoutDuplicateMappings(collection.adopted), collection.failures), collection.outcome)
     }
 
     /// Attach, wait and detach on this (the main) thread: ptrace belongs to
@@ -220,9 +224,24 @@ struct WatchCommand: ParsableCommand, Deprecating {
         watchingEvent(pid, comm, how: "ptrace (PTRACE_O_TRACEEXIT)", json: json)
         // Any note about the module was printed for the capture already.
         let adopter = Adopter(handlers: builtInHandlers, backend: Backends.resolve(acquire.via))
+        let maps = self.maps
         let (result, exit) = try capture.waitForExit { target in
-            ExitCapture.capture(from: target, fds: requested, adopter: adopter)
+            var result = ExitCapture.capture(from: target, fds: requested, adopter: adopter)
+            if maps {
+                let held = Set(result.adopted.map { [$0.file.device, $0.file.inode] })
+                let mapped = ExitCapture.captureMappings(from: target, adopter: adopter, skipping: held)
+                result.adopted += mapped.adopted
+                result.failures += mapped.failures
+            }
+            return result
         }
         return (result, exit.text)
+    }
+
+    /// A buffer captured by an fd and by a mapping (or by two mappings) is
+    /// kept once: the fd's capture (the module reports every mapping).
+    static func withoutDuplicateMappings(_ adopted: [Adoption]) -> [Adoption] {
+        var seen = Set(adopted.filter { $0.file.mapping == nil }.map { [$0.file.device, $0.file.inode] })
+        return adopted.filter { $0.file.mapping == nil || seen.insert([$0.file.device, $0.file.inode]).inserted }
     }
 }

@@ -14,7 +14,7 @@ struct Watcher {
     func run(every seconds: Double, count: Int?) {
         let file = adoption.file
         if !json {
-            print("watching pid \(file.pid) fd \(file.fd): \(adoption.type) \(adoption.describe()["name"]?.text ?? ""), \(access.size) bytes, via \(file.backendName)")
+            print("watching pid \(file.pid) \(file.label): \(adoption.type) \(adoption.describe()["name"]?.text ?? ""), \(access.size) bytes, via \(file.backendName)")
         }
         var previous: UInt64?
         var ownerReported = false

@@ -54,6 +54,29 @@ struct CaptureTests {
         #expect(holders(device: idA.0, inode: idA.1).isEmpty, "the captured memfd must be freed once adopt exits")
     }
 
+    @Test("watch --maps: the files behind a SIGKILLed process's mappings, fds closed, via map_files at the exit stop",
+          .enabled(if: getuid() == 0, "map_files needs CAP_SYS_ADMIN: NOT RUN"))
+    func mapsCapture() throws {
+        let dir = try TempDir("capmaps")
+        let producer = try Producer(python: Producers.pythonMapped, lines: 2)
+        let words = producer.lines[0].split(separator: " ")
+        let start = String(words[3].dropFirst(2))
+        let watch = try Spawned.adopt(["watch", "--via", "pidfd", "--maps", String(producer.pid), "--dump-dir", dir.path])
+        try watch.waitFor("watching pid=\(producer.pid)")
+        producer.killAndWait()
+        #expect(watch.waitForExit() == 0, "\(watch.stderrText())")
+        let lines = watch.remainingLines()
+        #expect(lines.contains { $0.hasPrefix("captured pid=\(producer.pid) mapping=0x\(start)-") && $0.contains("type=memfd") }, "\(lines)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: dir.file("\(producer.pid)-map\(start).memfd")))
+        #expect(checksum(data) == checksum(Producers.pythonMemfdBytes()))
+        // Without --maps nothing is held by an fd: nothing captured.
+        let again = try Producer(python: Producers.pythonMapped, lines: 2)
+        let plain = try Spawned.adopt(["watch", "--via", "pidfd", String(again.pid), "--dump-dir", dir.path])
+        try plain.waitFor("watching pid=\(again.pid)")
+        again.killAndWait()
+        #expect(plain.waitForExit() == 1)
+    }
+
     @Test("a watched process whose watcher dies loses nothing: untraced, running, same fds")
     func watcherDiesTargetUnharmed() throws {
         let producer = try Producer(Producers.memfd, ["--interval", "20"])

@@ -37,7 +37,7 @@ struct ContractTests {
         let handlerKeys = Set(adoption.handler.describe(adoption.file).fields.map(\.key))
         #expect(handlerKeys.isDisjoint(with: Description.coreKeys))
         let keys = Set(adoption.describe().fields.map(\.key))
-        #expect(Description.coreKeys.subtracting(["note"]).isSubset(of: keys))
+        #expect(Description.coreKeys.subtracting(["note", "mapping"]).isSubset(of: keys))
     }
 }
 

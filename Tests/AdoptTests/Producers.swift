@@ -64,3 +64,42 @@ enum Producers {
         os.kill(child, 9)
         """
 }
+
+extension Producers {
+    static var mapped: String { Products.path("mapped-producer") }
+
+    /// A 1 MiB memfd mapped MAP_SHARED through libc (ctypes) and closed:
+    /// held by the mapping alone (Python's mmap module would keep a dup of
+    /// the fd). Byte i = (7i + 3) mod 256, every page touched. With a first
+    /// argument "fork", a child shares the mapping (and nothing else) and
+    /// reads it all before the parent speaks. Lines: "pid P addr 0xA size
+    /// S", then "child C" (or "child 0").
+    static let pythonMapped = """
+        import os, sys, ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.mmap.restype = ctypes.c_void_p
+        libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+        size = 1 << 20
+        fd = os.memfd_create("pymapped")
+        os.ftruncate(fd, size)
+        addr = libc.mmap(None, size, 3, 1, fd, 0)
+        os.close(fd)
+        data = bytes((7 * i + 3) % 256 for i in range(size))
+        ctypes.memmove(addr, data, size)
+        child = 0
+        if len(sys.argv) > 1 and sys.argv[1] == "fork":
+            r, w = os.pipe()
+            child = os.fork()
+            if child == 0:
+                ctypes.string_at(addr, size)  # fault every page in: Pss halves
+                os.write(w, b"x")
+                sys.stdin.readline()
+                os._exit(0)
+            os.read(r, 1)
+        print("pid", os.getpid(), "addr", hex(addr), "size", size, flush=True)
+        print("child", child, flush=True)
+        sys.stdin.readline()
+        if child:
+            os.kill(child, 9)
+        """
+}

@@ -57,6 +57,11 @@ final class Producer {
         try self.init("python3", ["-c", source], lines: expected)
     }
 
+    /// With arguments (sys.argv[1:]).
+    convenience init(python source: String, arguments: [String], lines expected: Int = 1) throws {
+        try self.init("python3", ["-c", source] + arguments, lines: expected)
+    }
+
     deinit {
         killAndWait()
         close(stdoutFD)

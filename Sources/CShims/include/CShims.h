@@ -23,6 +23,36 @@
 
 #include "remotefd.h"
 
+/*
+ * PROCMAP_QUERY (Linux 6.11+, ioctl on an open /proc/PID/maps): one VMA per
+ * call, filtered in the kernel, without formatting every line. Declared
+ * here as the kernel's uapi (linux/fs.h) has it: older headers lack it.
+ */
+struct rfd_procmap_query {
+	__u64 size;
+	__u64 query_flags;
+	__u64 query_addr;
+	__u64 vma_start;
+	__u64 vma_end;
+	__u64 vma_flags;
+	__u64 vma_page_size;
+	__u64 vma_offset;
+	__u64 inode;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u32 vma_name_size;
+	__u32 build_id_size;
+	__u64 vma_name_addr;
+	__u64 build_id_addr;
+};
+#define RFD_PROCMAP_QUERY_VMA_READABLE		0x01
+#define RFD_PROCMAP_QUERY_VMA_WRITABLE		0x02
+#define RFD_PROCMAP_QUERY_VMA_EXECUTABLE	0x04
+#define RFD_PROCMAP_QUERY_VMA_SHARED		0x08
+#define RFD_PROCMAP_QUERY_COVERING_OR_NEXT_VMA	0x10
+#define RFD_PROCMAP_QUERY_FILE_BACKED_VMA	0x20
+static inline unsigned long rfd_procmap_query_cmd(void) { return _IOWR('f', 17, struct rfd_procmap_query); }
+
 /* ---- fd.c ---- */
 
 /* "EPERM" for EPERM; NULL for an unknown value (glibc >= 2.32). */

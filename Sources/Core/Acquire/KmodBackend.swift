@@ -31,6 +31,9 @@ public final class KmodBackend: AcquisitionBackend {
 
     deinit { try? device?.close() }
 
+    /// The device, once `openDevice()` succeeded.
+    var openedDevice: FileDescriptor? { device }
+
     public var name: String { "kmod" }
     /// Whether /dev/remotefd exists (`auto` also needs it to open: `Backends.choose`).
     public var isAvailable: Bool { access(path, F_OK) == 0 }

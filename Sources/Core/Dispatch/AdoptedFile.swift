@@ -25,6 +25,8 @@ public final class AdoptedFile {
     /// (kmod: "handle" or "getfd"); shown as "via: NAME (PATH)".
     public package(set) var backendPath: String?
     /// "kmod (handle)", "pidfd", ...
+    /// The mapping the file was taken from (`adopt PID --map`); fd is -1.
+    public package(set) var mapping: ProcessMapping?
     public var via: String { backendPath.map { "\(backendName) (\($0))" } ?? backendName }
 
     public let stat: stat

@@ -12,7 +12,7 @@ public struct Description: Sendable {
     public var fields: [(key: String, value: Value)] = []
 
     /// The keys `Adoption.describe()` sets itself; handlers must not use them.
-    public static let coreKeys: Set<String> = ["pid", "fd", "type", "via", "inode", "size", "access", "note"]
+    public static let coreKeys: Set<String> = ["pid", "fd", "type", "via", "inode", "size", "access", "note", "mapping"]
 
     public init() {}
 

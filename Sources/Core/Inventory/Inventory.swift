@@ -14,8 +14,22 @@ public struct InventoryEntry {
     public let device: UInt64
     public let inode: UInt64
     public let size: Int
-    /// Other processes holding the same inode.
+    /// Other processes holding the same inode (by fd or by mapping).
     public internal(set) var sharedWith: [pid_t] = []
+    /// This process's mappings of the buffer (on the first row of the
+    /// buffer in the process: a buffer held both ways is one row; `fd` is
+    /// -1 for a buffer held by mappings only).
+    public internal(set) var mappings: [ProcessMapping] = []
+    /// Resident bytes of those mappings, and their proportional share:
+    /// from smaps for shmem-backed buffers (memfd, shm); for dma-bufs,
+    /// whose PFN maps smaps cannot count, as dmabuf_dump does: the mapped
+    /// size, and Pss = Rss / the number of processes mapping it. Nil when
+    /// not mapped.
+    public internal(set) var rss: Int?
+    public internal(set) var pss: Int?
+
+    /// "fd", "map" or "fd+map".
+    public var held: String { fd < 0 ? "map" : mappings.isEmpty ? "fd" : "fd+map" }
 }
 
 /// A process the inventory could not inspect: one line, not a failure of
@@ -47,9 +61,17 @@ public struct Inventory {
     }
 
     /// Scans `pids`. With `findSharers`, also looks through every other
-    /// process's fd table (a stat per fd, no adoption) for the same inodes.
-    public func scan(pids: [pid_t], findSharers: Bool = true) -> Result {
+    /// process's fd table (a stat per fd, no adoption) and maps for the
+    /// same inodes. With `mappings`, buffers mapped from memfd, shm or
+    /// dma-buf are joined to the fd rows by (device, inode), or listed as
+    /// mapped-only rows (fd -1).
+    /// With `residency` false, smaps is not read: shmem-backed rows get no
+    /// Rss/Pss (nil); dma-bufs still get theirs (from maps).
+    public func scan(pids: [pid_t], findSharers: Bool = true, mappings: Bool = true, residency: Bool = true) -> Result {
         var result = Result()
+        let maps = MapsReader()
+        /// Which processes map each dma-buf (its Pss divisor).
+        var mappers: [FileID: Set<pid_t>] = [:]
         // Read every adopted fd's link relative to this directory (see
         // AdoptedFile.selfFDDirectory); closed when the scan ends.
         let selfFDs = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -58,10 +80,16 @@ public struct Inventory {
         let module = ModuleInventoryReader(backend: backend)
         result.method = module != nil ? "kmod (inventory)" : backend.name
         for pid in pids where pid != me {
+            let first = result.entries.count
+            let target: TargetProcess?
             if let module {
-                scan(pid: pid, through: module, into: &result)
+                target = scan(pid: pid, through: module, into: &result)
             } else {
-                scan(pid: pid, selfFDs: selfFDs, into: &result)
+                target = scan(pid: pid, selfFDs: selfFDs, into: &result)
+            }
+            if mappings {
+                addMappings(pid: pid, target: target, from: first, reader: maps, residency: residency,
+                            into: &result, mappers: &mappers)
             }
         }
         var holders: [FileID: Set<pid_t>] = [:]
@@ -74,7 +102,20 @@ public struct Inventory {
                 for id in Self.fileIDs(pid: pid) where holders[id] != nil {
                     holders[id]!.insert(pid)
                 }
+                guard mappings else { continue }
+                for m in maps.mappings(pid: pid) ?? [] {
+                    let id = FileID(device: m.device, inode: m.inode)
+                    guard holders[id] != nil else { continue }
+                    holders[id]!.insert(pid)
+                    if m.bufferType == "dmabuf" { mappers[id, default: []].insert(pid) }
+                }
             }
+        }
+        // dma-bufs: Pss = Rss / the number of processes mapping it.
+        for i in result.entries.indices where result.entries[i].type == "dmabuf" {
+            guard let rss = result.entries[i].rss else { continue }
+            let n = mappers[FileID(device: result.entries[i].device, inode: result.entries[i].inode)]?.count ?? 1
+            result.entries[i].pss = rss / max(n, 1)
         }
         for i in result.entries.indices {
             let entry = result.entries[i]
@@ -84,21 +125,23 @@ public struct Inventory {
         return result
     }
 
-    private func scan(pid: pid_t, selfFDs: Int32, into result: inout Result) {
+    /// The fd rows of `pid`; the target, for its mappings, when it could be opened.
+    @discardableResult
+    private func scan(pid: pid_t, selfFDs: Int32, into result: inout Result) -> TargetProcess? {
         let fds: [Int32]
         switch Self.fdNumbers(pid: pid) {
         case .success(let list): fds = list
         case .failure(let err):
             let reason = err == .noSuchFileOrDirectory ? "no such process" : "cannot list its fds"
             result.errors.append(InventoryError(pid: pid, error: nil, message: "\(reason) (\(err.symbolicName))"))
-            return
+            return nil
         }
         let target: TargetProcess
         do {
             target = try TargetProcess(pid: pid)
         } catch {
             result.errors.append(InventoryError(pid: pid, error: error, message: error.detail))
-            return
+            return nil
         }
         for fd in fds {
             let raw: FileDescriptor
@@ -111,7 +154,7 @@ public struct Inventory {
                 default:
                     // Permission and process errors hold for every fd: one line.
                     result.errors.append(InventoryError(pid: pid, error: error, message: error.detail))
-                    return
+                    return target
                 }
             }
             guard let file = try? AdoptedFile(descriptor: raw, pid: pid, fd: fd, backendName: backend.name) else {
@@ -121,12 +164,16 @@ public struct Inventory {
             file.selfFDDirectory = selfFDs
             if let entry = entry(for: file) { result.entries.append(entry) }
         }
+        return target
     }
 
     /// With the module: every fd described in the kernel, none adopted.
-    private func scan(pid: pid_t, through module: ModuleInventoryReader, into result: inout Result) {
+    @discardableResult
+    private func scan(pid: pid_t, through module: ModuleInventoryReader, into result: inout Result) -> TargetProcess? {
+        var opened: TargetProcess?
         do {
             let target = try TargetProcess(pid: pid)
+            opened = target
             try module.forEachRecord(of: target) { record in
                 let file = AdoptedFile(record: record, pid: pid, backendName: backend.name)
                 if let entry = entry(for: file) { result.entries.append(entry) }
@@ -134,6 +181,82 @@ public struct Inventory {
         } catch {
             result.errors.append(InventoryError(pid: pid, error: error, message: error.detail))
         }
+        return opened
+    }
+
+    /// Joins `pid`'s buffer mappings to its rows from `first` on (one row
+    /// per buffer: the first fd's), or adds mapped-only rows; Rss and Pss
+    /// from smaps (read only when there are buffer mappings).
+    private func addMappings(pid: pid_t, target opened: TargetProcess?, from first: Int, reader: MapsReader,
+                             residency readSmaps: Bool, into result: inout Result, mappers: inout [FileID: Set<pid_t>]) {
+        guard let found = reader.mappings(pid: pid), !found.isEmpty else { return }
+        var order: [FileID] = []
+        var groups: [FileID: [ProcessMapping]] = [:]
+        for m in found {
+            let id = FileID(device: m.device, inode: m.inode)
+            if groups[id] == nil { order.append(id) }
+            groups[id, default: []].append(m)
+        }
+        // smaps only for shmem-backed mappings (dma-bufs: the mapped size).
+        let shmemStarts = readSmaps ? Set(found.filter { $0.bufferType != "dmabuf" }.map(\.start)) : []
+        let residency = shmemStarts.isEmpty ? [:] : reader.residency(pid: pid, starts: shmemStarts)
+        var target = opened
+        for id in order {
+            let group = groups[id]!
+            let isDmabuf = group[0].bufferType == "dmabuf"
+            if isDmabuf { mappers[id, default: []].insert(pid) }
+            let index: Int
+            if let i = result.entries[first...].firstIndex(where: { $0.device == id.device && $0.inode == id.inode }) {
+                index = i
+            } else {
+                if target == nil { target = try? TargetProcess(pid: pid) }
+                result.entries.append(mappedOnlyEntry(pid: pid, group, target: target))
+                index = result.entries.count - 1
+            }
+            var rss = 0, pss = 0
+            if isDmabuf {
+                let mapped = group.reduce(0) { $0 + Int($1.length) }
+                rss = result.entries[index].size > 0 ? min(mapped, result.entries[index].size) : mapped
+                pss = rss
+            } else {
+                for m in group {
+                    rss += residency[m.start]?.rss ?? 0
+                    pss += residency[m.start]?.pss ?? 0
+                }
+            }
+            result.entries[index].mappings = group
+            guard isDmabuf || readSmaps else { continue }
+            result.entries[index].rss = rss
+            result.entries[index].pss = pss
+        }
+    }
+
+    /// A buffer `pid` holds by mappings only: the file taken through the
+    /// module's GETMAP (when listing with the module) or map_files, and
+    /// described by its handler; from maps alone when it cannot be taken.
+    private func mappedOnlyEntry(pid: pid_t, _ group: [ProcessMapping], target: TargetProcess?) -> InventoryEntry {
+        let m = group[0]
+        if let target {
+            let choice: BackendChoice = backend is KmodBackend ? .kmod : .procfs
+            let kmod = backend as? KmodBackend ?? KmodBackend()
+            if let mapped = try? MapAcquisition.acquire(known: m, of: target, via: choice, kmod: kmod) {
+                if let file = try? AdoptedFile(descriptor: mapped.descriptor, pid: pid, fd: -1, backendName: mapped.backendName) {
+                    file.mapping = m
+                    if var entry = entry(for: file) {
+                        entry.mappings = group
+                        return entry
+                    }
+                } else {
+                    try? mapped.descriptor.close()
+                }
+            }
+        }
+        var description = Description()
+        description.append("name", m.bufferName.map { Description.Value.string($0) } ?? .null)
+        let size = group.map { Int($0.offset + $0.length) }.max() ?? 0
+        return InventoryEntry(pid: pid, fd: -1, type: m.bufferType ?? "?", description: description,
+                              detail: "(not taken: \(backend is KmodBackend ? "kmod" : "map_files") refused)", totalsKey: nil,
+                              device: m.device, inode: m.inode, size: size)
     }
 
     /// The row for `file`, if a handler takes it.

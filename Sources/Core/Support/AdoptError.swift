@@ -28,9 +28,13 @@ public struct AdoptError: Error, CustomStringConvertible, Sendable {
     /// What was wrong, without the "pid P fd N:" prefix and the errno name.
     public var message: String
     public var hints: [String]
+    /// The address named by `adopt PID --map ADDR`, when the failure is
+    /// about a mapping rather than an fd: "pid P map 0xADDR: …".
+    public var address: UInt64?
 
     public init(pid: Int32?, fd: Int32?, reason: Reason, errno: Errno? = nil,
-                _ message: String, hints: [String] = []) {
+                _ message: String, hints: [String] = [], address: UInt64? = nil) {
+        self.address = address
         self.pid = pid
         self.fd = fd
         self.reason = reason
@@ -41,6 +45,7 @@ public struct AdoptError: Error, CustomStringConvertible, Sendable {
 
     /// "pid P fd N: detail", "pid P: detail" or "detail".
     public var description: String {
+        if let pid, let address { return "pid \(pid) map 0x\(String(address, radix: 16)): \(detail)" }
         switch (pid, fd) {
         case let (pid?, fd?): return "pid \(pid) fd \(fd): \(detail)"
         case let (pid?, nil): return "pid \(pid): \(detail)"
