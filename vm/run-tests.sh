@@ -73,6 +73,11 @@ while read -r id root glob cc _; do
 	ALL_IDS+=("$id")
 	K_ROOT[$id]=$root K_GLOB[$id]=$glob K_CC[$id]=$cc
 done < "$CONF"
+# The debug kernel (scripts/debug-kernel.sh, vm/README.md "Debug kernel"):
+# asked for by its id only, never in the default set.  Its "root" is the
+# build's staging directory; the module is built with the host's gcc.
+K_ROOT[debug]=@debug K_GLOB[debug]='*-rfd-debug' K_CC[debug]=gcc
+DEBUG_DIR=${RFD_DEBUG_KERNEL_DIR:-/var/cache/remotefd-vm/debug-kernel/current/staging}
 IDS=("$@")
 [ ${#IDS[@]} -eq 0 ] && IDS=("${ALL_IDS[@]}")
 for id in "${IDS[@]}"; do
@@ -137,6 +142,12 @@ for id in "${IDS[@]}"; do
 	r=${K_ROOT[$id]}
 	if [ "$r" = / ]; then
 		rdir=
+	elif [ "$r" = @debug ]; then
+		rdir=$DEBUG_DIR
+		if [ ! -d "$rdir/lib/modules" ]; then
+			K_NOTRUN[$id]="no debug kernel in $rdir (build it: scripts/debug-kernel.sh)"
+			continue
+		fi
 	else
 		rdir=$ROOTS/$r
 		if [ ! -f "$rdir/.remotefd-root" ]; then
@@ -253,8 +264,9 @@ build_v1() {
 # KW/testmods; in the kernel's root (chroot) unless it is the host's
 build_modules() {
 	local id=$1 v=$2 kw=$3 rdir=${K_RDIR[$1]} cc=${K_CC[$1]} t f n
-	cp -r "$REPO/kmod/Kbuild" "$REPO/kmod/Makefile" "$REPO/kmod/include" "$kw/kmod/"
-	cp "$REPO"/kmod/*.c "$REPO"/kmod/*.h "$kw/kmod/"
+	local km=${RFD_KMOD_DIR:-$REPO/kmod}	# RFD_KMOD_DIR: another module source (vm/debug-rt-compare.sh)
+	cp -r "$km/Kbuild" "$km/Makefile" "$km/include" "$kw/kmod/"
+	cp "$km"/*.c "$km"/*.h "$kw/kmod/"
 	local testmods=()
 	for f in "$HERE"/testmods/*.c; do [ -f "$f" ] && testmods+=("$f"); done
 	if [ ${#testmods[@]} -gt 0 ]; then
@@ -270,6 +282,14 @@ build_modules() {
 		cp -r "$REPO/kmod/include" "$kw/testmods/"
 	fi
 	prepare_v1 "$kw"
+	# The debug kernel: its own build tree (a symlink in its staging dir).
+	if [ "${K_ROOT[$id]}" = @debug ]; then
+		make -C "$rdir/lib/modules/$v/build" M="$kw/kmod" CC="$cc" modules > "$kw/build.log" 2>&1 || return 1
+		[ ${#testmods[@]} -eq 0 ] ||
+			make -C "$rdir/lib/modules/$v/build" M="$kw/testmods" CC="$cc" modules >> "$kw/build.log" 2>&1 || return 1
+		build_v1 "$kw" make -C "$rdir/lib/modules/$v/build" M="$kw/kmod-v1" CC="$cc" modules
+		return 0
+	fi
 	if [ -z "$rdir" ]; then
 		make -C "/usr/src/linux-headers-$v" M="$kw/kmod" CC="$cc" modules > "$kw/build.log" 2>&1 || return 1
 		if [ ${#testmods[@]} -gt 0 ]; then
@@ -348,6 +368,15 @@ prepare() {
 		cp "$sc" "$root/tests/scenarios/"
 	done
 	[ -d "$HERE/scenarios/data" ] && cp -r "$HERE/scenarios/data" "$root/tests/"
+	# The debug kernel also runs vm/debug/scenarios (kmemleak, fault injection, fuzzer).
+	if [ "${K_ROOT[$id]}" = @debug ] && [ -z "${RFD_SCENARIO_DIR:-}" ]; then
+		for sc in "$HERE"/debug/scenarios/*.sh; do
+			if [ -n "${RFD_ONLY:-}" ]; then
+				case " $RFD_ONLY " in *" $(basename "$sc" .sh | cut -d- -f1) "*) ;; *) continue ;; esac
+			fi
+			cp "$sc" "$root/tests/scenarios/"
+		done
+	fi
 	if ! extra_modules "${K_RDIR[$id]}" "$v" "$root"; then
 		echo "guest modules missing (vm/modules.list, RFD_EXTRA_MODULES)" > "$kw/notrun"
 		return 0
@@ -370,13 +399,22 @@ prepare() {
 # boot ID: runs the guest; serial console in WORK/VER/serial.raw, qemu's
 # exit status and the wall time in WORK/VER/boot.status
 boot() {
-	local id=$1 kw="$WORK/${K_VER[$1]}" t0 qrc
+	local id=$1 kw="$WORK/${K_VER[$1]}" t0 qrc tmo=$VM_TIMEOUT mem=1024
+	local extra="rfd.stress_iters=$STRESS_ITERS rfd.stress_threads=$STRESS_THREADS"
+	if [ "${K_ROOT[$id]}" = @debug ]; then
+		# KASAN + lockdep + kmemleak under TCG: slower, more memory,
+		# smaller stress; slab_nomerge keeps /proc/slabinfo per cache.
+		tmo=${RFD_DEBUG_VM_TIMEOUT:-5400} mem=2048
+		extra="rfd.stress_iters=${RFD_DEBUG_STRESS_ITERS:-1000} rfd.stress_threads=$STRESS_THREADS"
+		extra+=" rfd.scenario_timeout=${RFD_DEBUG_SCENARIO_TIMEOUT:-1800} rfd.fuzz_seconds=${RFD_FUZZ_SECONDS:-180}"
+		extra+=" ${RFD_FUZZ_SEED:+rfd.fuzz_seed=$RFD_FUZZ_SEED }slab_nomerge log_buf_len=8M"
+	fi
 	t0=$(date +%s)
 	set +e
-	timeout --foreground "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -smp "$SMP" -m 1024 \
+	timeout --foreground "$tmo" qemu-system-x86_64 -accel tcg -smp "$SMP" -m "$mem" \
 		-nographic -no-reboot \
 		-kernel "$kw/vmlinuz" -initrd "$kw/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 quiet loglevel=3 rfd.kernel_id=$id rfd.stress_iters=$STRESS_ITERS rfd.stress_threads=$STRESS_THREADS" \
+		-append "console=ttyS0 panic=-1 quiet loglevel=3 rfd.kernel_id=$id $extra" \
 		< /dev/null > "$kw/serial.raw" 2>&1
 	qrc=$?
 	set -e
@@ -430,6 +468,9 @@ BADRE='BUG:|WARNING:|Oops|[Rr]efcount|lockdep|general protection|Call Trace|UBSA
 BADRE+='|circular locking|sleeping function called from invalid context|scheduling while atomic'
 BADRE+='|soft lockup|hard LOCKUP|self-detected stall|detected stall|kthread starved'
 BADRE+='|hung task|hung_task|blocked for more than|MODLOAD-FAILED'
+BADRE+='|ODEBUG:|suspected memory leak'
+# Lines that match BADRE but are no problem (the debug kernel's boot banner).
+OKRE='RCU lockdep checking is enabled'
 
 TOTAL_PASS=0
 TOTAL_FAIL=0
@@ -464,7 +505,7 @@ for id in "${IDS[@]}"; do
 	badlines=$(awk '/rfd-test: expect-warning-begin/ { skip = 1 }
 		!skip { print }
 		/rfd-test: expect-warning-end/ { skip = 0 }' <<< "$dmesg_part" |
-		grep -aE "$BADRE" || true)
+		grep -aE "$BADRE" | grep -avE "$OKRE" || true)
 	if [ -n "$badlines" ]; then
 		problems+=("kernel log shows problems:")
 		say "$badlines" | head -n 40 | sed "s/^/  [$id] /"
