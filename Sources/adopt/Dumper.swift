@@ -37,6 +37,7 @@ struct Dumper {
         let progress = isatty(STDERR_FILENO) == 1 ? ProgressBar(total: max(0, end - offset)) : nil
         var position = offset
         if let fileAccess = access as? FileBufferAccess {
+            Verbose.log?.info("dump: \(end - offset) bytes from offset \(offset) with sendfile (explicit offset: the owner's stays where it is)")
             let step = progress == nil ? Int.max : Self.progressStep
             while position < end {
                 let sent: Int?
@@ -46,13 +47,19 @@ struct Dumper {
                     throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: error,
                                      "writing the dump to \(path) failed")
                 }
-                guard let sent else { break }  // not to this destination: the loop below
+                guard let sent else {  // not to this destination: the loop below
+                    Verbose.log?.info("dump: the kernel cannot sendfile to \(path) (EINVAL: O_APPEND or a destination it refuses): pread loop in \(Self.chunkSize >> 10) KiB chunks from offset \(position)")
+                    break
+                }
                 if sent == 0 { position = end; break }  // the owner shrank it
                 position += sent
                 progress?.update(position - offset)
             }
         }
         if position < end {
+            if !(access is FileBufferAccess) {
+                Verbose.log?.info("dump: \(adoption.type): reads through its mapping in \(Self.deviceChunkSize >> 20) MiB chunks")
+            }
             try copyByReading(to: out, path: path, from: &position, end: end, offset: offset, progress: progress,
                               chunkSize: access is FileBufferAccess ? Self.chunkSize : Self.deviceChunkSize)
         }
