@@ -8,6 +8,8 @@ import PackageDescription
 //               ├── MemfdPlugin, ShmPlugin, DmabufPlugin (one handler each)
 //               └── adopt (the CLI: composes all of the above)
 //
+// swift-log: RemoteFD and adopt log through it, only with --verbose.
+//
 // Where a new piece goes:
 // - a way of taking an fd (backend), the handler contract, mapping and
 //   reads, `list`: RemoteFD (Sources/Core);
@@ -34,6 +36,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         // C glue: wrappers for calls Swift cannot make (variadic
@@ -48,7 +51,11 @@ let package = Package(
         // access (mapping, bounded reads), inventory (`list`).
         .target(
             name: "RemoteFD",
-            dependencies: ["CShims", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: [
+                "CShims", .product(name: "SystemPackage", package: "swift-system"),
+                // --verbose: RemoteFDLog.logger, nil unless a program sets it.
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Sources/Core"),
 
         // Hand-off: fd passing (SCM_RIGHTS), LISTEN_FDS exec, systemd's fd store, fd names.
@@ -72,6 +79,7 @@ let package = Package(
                 "RemoteFD", "RemoteFDHandOff", "RemoteFDKeeper", "RemoteFDCapture",
                 "MemfdPlugin", "ShmPlugin", "DmabufPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             // Start-up matters for a one-fd adoption: scripts build it with
             // --static-swift-stdlib (measured: 8.2 → 4.8 ms).

@@ -35,6 +35,9 @@
 #                    dependencies come from modules.dep
 #   RFD_STRESS_ITERS / RFD_STRESS_THREADS   stress size (50000 / 4)
 #   RFD_ONLY         development: run only these scenario numbers ("10 40")
+#   RFD_PREBUILT_KO  load this remotefd.ko in the guest instead of the one
+#                    built here (its vermagic must name the kernel: run one
+#                    kernel ID); the test modules are still built
 #   RFD_SCENARIO_DIR  take the scenarios from this directory instead of
 #                    vm/scenarios (bench/vm-bench.sh: the benchmark only)
 #   VM_TIMEOUT       seconds per kernel before the run counts as hung (900)
@@ -345,6 +348,18 @@ prepare() {
 		return 0
 	fi
 	say "== $id: modules built in $(($(date +%s) - t0)) s"
+	if [ -n "${RFD_PREBUILT_KO:-}" ]; then
+		# the guest gets this module instead (scripts/install-test.sh: the
+		# one DKMS built); it must be built for this very kernel
+		local vm
+		vm=$(modinfo -F vermagic "$RFD_PREBUILT_KO" 2>/dev/null | cut -d' ' -f1)
+		if [ "$vm" != "$v" ]; then
+			echo "RFD_PREBUILT_KO $RFD_PREBUILT_KO is built for '${vm:-?}', not $v" > "$kw/notrun"
+			return 0
+		fi
+		cp "$RFD_PREBUILT_KO" "$kw/kmod/remotefd.ko"
+		say "== $id: the guest loads the prebuilt $RFD_PREBUILT_KO (vermagic $vm)"
+	fi
 	grep -iE 'warning|error' "$kw/build.log" | sed "s/^/  [$id] /" >&2 || true
 
 	root="$kw/root"

@@ -28,6 +28,8 @@ struct AdoptCommand: ParsableCommand {
             Buffers are named and taken as NAME=PID:FD (hold, exec, fdstore, keeper add);
             --fd is an fd number, --interval a number of seconds, everywhere.
             """,
+        // `adopt --version` says more than this (VersionReport, in main).
+        version: adoptVersion,
         subcommands: [AdoptOne.self, ListCommand.self, DemoCommand.self,
                       HoldCommand.self, KeeperCommand.self, ExecCommand.self, FdstoreCommand.self, WatchCommand.self],
         defaultSubcommand: AdoptOne.self)
@@ -40,6 +42,9 @@ struct AcquireOptions: ParsableArguments {
 
     @Flag(name: .long, help: "Print JSON instead of text.")
     var json = false
+
+    @Flag(name: .long, help: "Say on stderr which backend was chosen and why, each fallback, and the steps of a permission diagnosis.")
+    var verbose = false
 }
 
 extension BackendChoice: ExpressibleByArgument {}
@@ -99,6 +104,10 @@ extension AdoptCommand {
     /// from either go through `report`.
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments == ["--version"] {
+            print(VersionReport.text)
+            return
+        }
         do {
             if let job = FastPath.job(for: arguments) {
                 try job.run()
@@ -113,6 +122,7 @@ extension AdoptCommand {
                 parsed = Array(arguments[..<terminator])
             }
             var command = try parseAsRoot(parsed)
+            if Verbose.requested(in: parsed) { Verbose.enable() }
             if var exec = command as? ExecCommand, let trailing {
                 exec.command = trailing
                 command = exec

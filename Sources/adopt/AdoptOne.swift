@@ -38,7 +38,7 @@ struct AdoptOne: ParsableCommand, Deprecating {
     @Option(name: .long, help: "With --follow: stop after this many prints (default: until interrupted).")
     var count: Int?
 
-    @Option(name: .long, help: "Copy the contents to FILE ('-' for standard output) with pread.")
+    @Option(name: .long, help: "Copy the contents to FILE ('-' for standard output); the owner's file offset never moves.")
     var dump: String?
 
     @Flag(name: .customLong("watch"), help: .hidden)

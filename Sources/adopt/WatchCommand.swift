@@ -179,8 +179,11 @@ struct WatchCommand: ParsableCommand, Deprecating {
             }
         case .auto:
             do {
-                return try KmodExitCapture()
+                let capture = try KmodExitCapture()
+                Verbose.log?.info("watch: capturing through the module (REMOTEFD_IOC_WATCH)")
+                return capture
             } catch {
+                Verbose.log?.info("watch: the module cannot capture (\(error.detail)): capturing with ptrace")
                 if error.errno != .noSuchFileOrDirectory {
                     printError("adopt: \(error.detail): capturing with ptrace")
                 }

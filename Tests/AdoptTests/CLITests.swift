@@ -62,7 +62,7 @@ struct CLITests {
         #expect(badFd.stderr.contains("(EBADF)"))
     }
 
-    @Test("--dump copies the whole buffer with pread, leaving the owner's offset alone")
+    @Test("--dump copies the whole buffer (sendfile, explicit offset), leaving the owner's offset alone")
     func dump() throws {
         let producer = try Producer(python: Producers.pythonMemfd)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("adopt-dump-\(getpid())-\(UUID())")

@@ -71,6 +71,31 @@ public final class FileBufferAccess: BufferAccess {
 }
 
 extension FileBufferAccess {
+    /// Copies up to `count` bytes at `offset` straight to `destination` in
+    /// the kernel (sendfile(2), which splices into a pipe), with the offset
+    /// passed explicitly: the file offset the owner shares never moves, and
+    /// a file the owner shrank meanwhile gives a short count, never a fault.
+    /// Returns the number copied (0 at the end), or nil when the kernel
+    /// cannot do it for this destination (EINVAL: O_APPEND, a socket kind
+    /// it refuses; ENOSYS, EXDEV): the caller reads and writes instead.
+    /// An error writing the destination (EPIPE, ENOSPC) is thrown as an
+    /// errno, the bytes not counted.
+    public func send(to destination: Int32, at offset: Int, count: Int) throws(Errno) -> Int? {
+        while true {
+            var position = off_t(offset)
+            // One call moves at most 0x7ffff000 bytes.
+            let n = sendfile(destination, file.descriptor.rawValue, &position, min(count, 0x7fff_f000))
+            if n >= 0 { return n }
+            switch Errno.current {
+            case .interrupted: continue
+            case .invalidArgument, .noFunction, .improperLink, .notSupported: return nil
+            case let err: throw err
+            }
+        }
+    }
+}
+
+extension FileBufferAccess {
     /// Validates `options` against the fd and its seals, adds F_SEAL_SHRINK
     /// if asked, and maps. Shared by the file-backed handlers (memfd, shm).
     public static func open(_ file: AdoptedFile, options: AccessOptions) throws(AdoptError) -> FileBufferAccess {

@@ -24,19 +24,30 @@ public enum Backends {
     }
 
     package static func choose(_ choice: BackendChoice, kmod: KmodBackend) -> (backend: any AcquisitionBackend, note: String?) {
+        let log = RemoteFDLog.logger
         guard choice == .auto else {
+            log?.info("backend: \(choice.rawValue), as --via asks (no fallback)")
             return (choice == .kmod ? kmod : all.first { $0.name == choice.rawValue }!, nil)
         }
         var note: String?
         switch kmod.openDevice() {
         case nil:
+            log?.info("backend: kmod: \(kmod.path) opened (\(kmod.infoText))")
             return (kmod, nil)
         case .noSuchFileOrDirectory?:
-            break
+            log?.info("backend: no \(kmod.path) (the remotefd module is not loaded): no module, no word; falling back")
         case let err?:
             note = "\(KmodBackend.cannotOpen(err)) (\(err.symbolicName))"
+            log?.info("backend: \(kmod.path) exists but cannot be opened (\(err.symbolicName)): falling back")
         }
-        let fallback: any AcquisitionBackend = [PidfdBackend(), ProcfsBackend()].first(where: \.isAvailable) ?? ProcfsBackend()
+        var chosen: (any AcquisitionBackend)?
+        for candidate in [PidfdBackend(), ProcfsBackend()] as [any AcquisitionBackend] {
+            let available = candidate.isAvailable
+            log?.info("backend: \(candidate.name): \(available ? "available" : "not available here")")
+            if available { chosen = candidate; break }
+        }
+        let fallback = chosen ?? ProcfsBackend()
+        log?.info("backend: chosen \(fallback.name)")
         return (fallback, note.map { "\($0): using \(fallback.name)" })
     }
 

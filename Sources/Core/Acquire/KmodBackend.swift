@@ -23,6 +23,8 @@ public final class KmodBackend: AcquisitionBackend {
     let path: String
     /// REMOTEFD_IOC_INFO's features, read when the device is opened.
     public private(set) var features: UInt32 = 0
+    /// REMOTEFD_IOC_INFO's abi_version (0 until the device is opened).
+    public private(set) var abiVersion: UInt32 = 0
     public private(set) var lastPath: String?
 
     public init() { path = Self.devicePath }
@@ -51,6 +53,7 @@ public final class KmodBackend: AcquisitionBackend {
             var info = remotefd_info()
             if rfd_ioctl_ptr(opened.rawValue, rfd_ioc_info(), &info) == 0 {
                 features = info.features
+                abiVersion = info.abi_version
             }
             device = opened
             return nil
@@ -65,6 +68,29 @@ public final class KmodBackend: AcquisitionBackend {
                              Self.cannotOpen(err))
         }
         return device!
+    }
+
+    /// The names of REMOTEFD_FEAT_* bits, in bit order; unknown bits as
+    /// "bitN".
+    public static func featureNames(_ features: UInt32) -> [String] {
+        let known: [(UInt32, String)] = [
+            (UInt32(REMOTEFD_FEAT_PIDFD), "pidfd"), (UInt32(REMOTEFD_FEAT_LEGACY_PROC), "legacy_proc"),
+            (UInt32(REMOTEFD_FEAT_KPROBE_LOOKUP), "kprobe_lookup"), (UInt32(REMOTEFD_FEAT_WATCH), "watch"),
+            (UInt32(REMOTEFD_FEAT_NO_RECEIVE_HOOK), "no_receive_hook"), (UInt32(REMOTEFD_FEAT_HANDLE), "handle"),
+            (UInt32(REMOTEFD_FEAT_GETMAP), "getmap"),
+        ]
+        return (0..<32).compactMap { bit -> String? in
+            let mask = UInt32(1) << UInt32(bit)
+            guard features & mask != 0 else { return nil }
+            return known.first { $0.0 == mask }?.1 ?? "bit\(bit)"
+        }
+    }
+
+    /// "ABI 1, features: pidfd, watch, …" of the opened device.
+    public var infoText: String {
+        let names = Self.featureNames(features)
+        return "ABI \(abiVersion), features: " + (names.isEmpty ? "none" : names.joined(separator: ", "))
+            + (hasHandles ? "; fds through a target handle (ATTACH once, then GETFD)" : "; REMOTEFD_IOC_GETFD per fd (no target handles)")
     }
 
     /// Why /dev/remotefd could not be opened, in words.

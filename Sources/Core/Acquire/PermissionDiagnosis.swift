@@ -18,6 +18,12 @@ public struct PermissionDiagnosis {
         // /proc/PID/{mem,environ} belong to root when the target is not dumpable.
         var st = stat()
         targetDumpable = stat("/proc/\(pid)/environ", &st) == 0 ? (st.st_uid != 0 || targetUID == 0) : nil
+        if let log = RemoteFDLog.logger {
+            log.info("permission: pid \(pid): yama ptrace_scope = \(ptraceScope.map(String.init) ?? "(no Yama)") (/proc/sys/kernel/yama/ptrace_scope)")
+            log.info("permission: pid \(pid): caller uid \(callerUID), target uid \(targetUID.map(String.init) ?? "unknown") (/proc/\(pid)/status)")
+            log.info("permission: pid \(pid): \(isDescendant ? "a descendant" : "not a descendant") of the caller (PPid chain)")
+            log.info("permission: pid \(pid): \(targetDumpable.map { $0 ? "dumpable" : "not dumpable" } ?? "dumpability unknown") (owner of /proc/\(pid)/environ)")
+        }
     }
 
     public var summary: String {

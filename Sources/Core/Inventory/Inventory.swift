@@ -79,6 +79,9 @@ public struct Inventory {
         let me = getpid()
         let module = ModuleInventoryReader(backend: backend)
         result.method = module != nil ? "kmod (inventory)" : backend.name
+        RemoteFDLog.logger?.info(module != nil
+            ? "list: fd tables read through the module's inventory (nothing adopted)"
+            : "list: each fd adopted through \(backend.name)\(backend is KmodBackend ? " (this module has no inventory)" : "")")
         for pid in pids where pid != me {
             let first = result.entries.count
             let target: TargetProcess?
