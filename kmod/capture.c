@@ -697,7 +697,6 @@ static long rfd_ioctl_watch(struct rfd_watcher *wr,
 	struct remotefd_watch req;
 	struct task_struct *task;
 	struct rfd_watch *w;
-	struct pid *pid;
 	long ret;
 	int tries;
 
@@ -713,20 +712,10 @@ static long rfd_ioctl_watch(struct rfd_watcher *wr,
 	if (IS_ERR(w))
 		return PTR_ERR(w);
 
-	pid = remotefd_target_pid(req.target, req.flags);
-	if (IS_ERR(pid)) {
-		ret = PTR_ERR(pid);
+	task = remotefd_target_task(req.target, req.flags);
+	if (IS_ERR(task)) {
+		ret = PTR_ERR(task);
 		goto out_free;
-	}
-	task = get_pid_task(pid, PIDTYPE_PID);
-	put_pid(pid);
-	if (!task) {
-		ret = -ESRCH;
-		goto out_free;
-	}
-	if (task->flags & PF_KTHREAD) {
-		ret = -EPERM;
-		goto out_task;
 	}
 	w->tgid = get_pid(task_tgid(task));
 	w->nr = task_tgid_vnr(task);

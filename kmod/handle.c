@@ -681,7 +681,6 @@ long remotefd_ioctl_attach(struct remotefd_attach __user *uarg)
 	struct remotefd_attach req;
 	struct task_struct *task;
 	struct rfd_handle *h;
-	struct pid *pid;
 	int ret, tries;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
@@ -691,17 +690,9 @@ long remotefd_ioctl_attach(struct remotefd_attach __user *uarg)
 	if (req.reserved0 || req.reserved[0] || req.reserved[1])
 		return -EINVAL;
 
-	pid = remotefd_target_pid(req.target, req.flags);
-	if (IS_ERR(pid))
-		return PTR_ERR(pid);
-	task = get_pid_task(pid, PIDTYPE_PID);
-	put_pid(pid);
-	if (!task)
-		return -ESRCH;
-	if (task->flags & PF_KTHREAD) {
-		put_task_struct(task);
-		return -EPERM;
-	}
+	task = remotefd_target_task(req.target, req.flags);
+	if (IS_ERR(task))
+		return PTR_ERR(task);
 
 	h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
 	if (!h) {

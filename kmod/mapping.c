@@ -106,7 +106,6 @@ long remotefd_ioctl_getmap(struct remotefd_getmap __user *uarg)
 	struct file *file = NULL;
 	struct mm_struct *mm;
 	struct file *mem;
-	struct pid *pid;
 	int ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
@@ -117,17 +116,9 @@ long remotefd_ioctl_getmap(struct remotefd_getmap __user *uarg)
 	if (ret)
 		return ret;
 
-	pid = remotefd_target_pid(req.target, req.flags);
-	if (IS_ERR(pid))
-		return PTR_ERR(pid);
-	task = get_pid_task(pid, PIDTYPE_PID);
-	put_pid(pid);
-	if (!task)
-		return -ESRCH;
-	if (task->flags & PF_KTHREAD) {
-		ret = -EPERM;
-		goto out_task;
-	}
+	task = remotefd_target_task(req.target, req.flags);
+	if (IS_ERR(task))
+		return PTR_ERR(task);
 
 	mem = remotefd_check_lock(task);
 	if (IS_ERR(mem)) {

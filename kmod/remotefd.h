@@ -21,7 +21,7 @@ extern const struct file_operations remotefd_fops;
 struct file *remotefd_check_lock(struct task_struct *task);
 void remotefd_check_unlock(struct task_struct *task, struct file *mem);
 struct pid *remotefd_pidfd_pid(int pidfd);
-struct pid *remotefd_target_pid(s32 target, u32 flags);
+struct task_struct *remotefd_target_task(s32 target, u32 flags);
 int remotefd_install(struct file *file, int __user *ufd, unsigned int o_flags);
 struct file *remotefd_fget_files(struct files_struct *files, unsigned int fd);
 

@@ -314,38 +314,24 @@ int remotefd_install(struct file *file, int __user *ufd, unsigned int o_flags)
 #endif
 }
 
-/* Adopt fd @fd of @pid into the caller's table; returns the new fd. */
-static int remotefd_adopt(struct pid *pid, int fd, unsigned int o_flags,
-			  int __user *ufd)
+/* Adopt fd @fd of @task into the caller's table; returns the new fd. */
+static int remotefd_adopt(struct task_struct *task, int fd,
+			  unsigned int o_flags, int __user *ufd)
 {
-	struct task_struct *task;
 	struct file *file = NULL;
 	int ret, tries;
 
 	if (fd < 0)
 		return -EBADF;
-
-	task = get_pid_task(pid, PIDTYPE_PID);
-	if (!task)
-		return -ESRCH;
-
-	if (task->flags & PF_KTHREAD) {
-		ret = -EPERM;
-		goto out_task;
-	}
-
 	for (tries = 0; tries < REMOTEFD_RETRIES; tries++) {
 		ret = remotefd_lookup_once(task, fd, &file);
 		if (ret != -EAGAIN)
 			break;
 	}
 	if (ret)
-		goto out_task;
-
+		return ret;
 	ret = remotefd_install(file, ufd, o_flags);
 	fput(file);
-out_task:
-	put_task_struct(task);
 	return ret;
 }
 
@@ -380,7 +366,7 @@ struct pid *remotefd_pidfd_pid(int pidfd)
 }
 
 /* The struct pid a request names: a pid, or a pidfd with REMOTEFD_TARGET_PIDFD. */
-struct pid *remotefd_target_pid(s32 target, u32 flags)
+static struct pid *remotefd_target_pid(s32 target, u32 flags)
 {
 	struct pid *pid;
 
@@ -392,10 +378,33 @@ struct pid *remotefd_target_pid(s32 target, u32 flags)
 	return pid ? pid : ERR_PTR(-ESRCH);
 }
 
+/*
+ * The task a request names (GETFD, WATCH, ATTACH, GETMAP), referenced; or
+ * EINVAL, EBADF (not a pidfd), ESRCH, and EPERM for a kernel thread.
+ */
+struct task_struct *remotefd_target_task(s32 target, u32 flags)
+{
+	struct task_struct *task;
+	struct pid *pid;
+
+	pid = remotefd_target_pid(target, flags);
+	if (IS_ERR(pid))
+		return ERR_CAST(pid);
+	task = get_pid_task(pid, PIDTYPE_PID);
+	put_pid(pid);
+	if (!task)
+		return ERR_PTR(-ESRCH);
+	if (task->flags & PF_KTHREAD) {
+		put_task_struct(task);
+		return ERR_PTR(-EPERM);
+	}
+	return task;
+}
+
 static long remotefd_ioctl_getfd(struct remotefd_getfd __user *uarg)
 {
 	struct remotefd_getfd req;
-	struct pid *pid;
+	struct task_struct *task;
 	long ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
@@ -409,12 +418,11 @@ static long remotefd_ioctl_getfd(struct remotefd_getfd __user *uarg)
 	if (req.fd < 0)
 		return -EBADF;
 
-	pid = remotefd_target_pid(req.target, req.flags);
-	if (IS_ERR(pid))
-		return PTR_ERR(pid);
-
-	ret = remotefd_adopt(pid, req.fd, req.fd_flags, NULL);
-	put_pid(pid);
+	task = remotefd_target_task(req.target, req.flags);
+	if (IS_ERR(task))
+		return PTR_ERR(task);
+	ret = remotefd_adopt(task, req.fd, req.fd_flags, NULL);
+	put_task_struct(task);
 	return ret;
 }
 
@@ -489,7 +497,7 @@ static long remotefd_legacy_ioctl(struct file *file, unsigned int cmd,
 {
 	struct remotefd_legacy_args __user *uarg = (void __user *)arg;
 	struct remotefd_legacy_args args;
-	struct pid *pid;
+	struct task_struct *task;
 	int fd = -1;
 
 	if (cmd != REMOTEFD_LEGACY_IOC)
@@ -500,12 +508,12 @@ static long remotefd_legacy_ioctl(struct file *file, unsigned int cmd,
 	if (put_user(-1, &uarg->o_fd))
 		return -EFAULT;
 
-	if (args.i_pid > 0 && args.i_fd >= 0) {
-		pid = find_get_pid(args.i_pid);
-		if (pid) {
-			fd = remotefd_adopt(pid, args.i_fd, O_CLOEXEC,
+	if (args.i_fd >= 0) {
+		task = remotefd_target_task(args.i_pid, 0);
+		if (!IS_ERR(task)) {
+			fd = remotefd_adopt(task, args.i_fd, O_CLOEXEC,
 					    &uarg->o_fd);
-			put_pid(pid);
+			put_task_struct(task);
 		}
 	}
 	if (fd == -EFAULT)
