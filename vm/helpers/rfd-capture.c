@@ -37,19 +37,6 @@
 
 static const char *T;
 
-static int watch_req(int dev, int target, unsigned int flags, const int *fds,
-		     unsigned int nfds)
-{
-	struct remotefd_watch w;
-
-	memset(&w, 0, sizeof(w));
-	w.target = target;
-	w.flags = flags;
-	w.nfds = nfds;
-	w.fds = (uintptr_t)fds;
-	return ioctl(dev, REMOTEFD_IOC_WATCH, &w) < 0 ? -errno : 0;
-}
-
 static int unwatch_req(int dev, int target, unsigned int flags)
 {
 	struct remotefd_watch w;
@@ -58,20 +45,6 @@ static int unwatch_req(int dev, int target, unsigned int flags)
 	w.target = target;
 	w.flags = flags;
 	return ioctl(dev, REMOTEFD_IOC_UNWATCH, &w) < 0 ? -errno : 0;
-}
-
-static int collect(int dev, struct remotefd_capture *c, unsigned int fd_flags)
-{
-	memset(c, 0, sizeof(*c));
-	c->fd_flags = fd_flags;
-	return ioctl(dev, REMOTEFD_IOC_COLLECT, c) < 0 ? -errno : 0;
-}
-
-static int readable(int dev, int ms)
-{
-	struct pollfd p = { .fd = dev, .events = POLLIN };
-
-	return poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
 }
 
 /* Events until the final one; returns how many (-1 on a collect error). */

@@ -1094,28 +1094,6 @@ static int func_main(void)
 /* Yama matrix                                                              */
 /* ======================================================================== */
 
-enum caller { ROOT, SAME, PARENT, OTHER, MIXED, N_CALLERS };
-static const char *const caller_name[] = {
-	"root", "same-uid-nondescendant", "same-uid-parent", "other-uid",
-	"ruid-other-euid-same",
-};
-
-static int expected_ok(int scope, enum caller c, int nondump)
-{
-	if (scope >= 3)
-		return 0;
-	switch (c) {
-	case ROOT:
-		return 1;
-	case SAME:
-		return !nondump && scope == 0;
-	case PARENT:
-		return !nondump && scope <= 1;
-	default:
-		return 0;
-	}
-}
-
 static int agree_res(int ref, int x, const struct stat *st)
 {
 	if (ref >= 0)
@@ -1130,7 +1108,7 @@ static int agree_res(int ref, int x, const struct stat *st)
  * pidfd_getfd, attach by pid and by pidfd, the three handle ioctls through
  * the fresh handle and through the early one.
  */
-static int matrix_caller(int scope, enum caller c, int nondump, struct tgt *t,
+static int matrix_caller(int scope, enum rfd_caller c, int nondump, struct tgt *t,
 			 int up, int down)
 {
 	struct tgt own;
@@ -1171,7 +1149,7 @@ static int matrix_caller(int scope, enum caller c, int nondump, struct tgt *t,
 		die("matrix sync");
 
 	ref = pidfd_getfd_res(t->pid, t->memfd);
-	exp = expected_ok(scope, c, nondump);
+	exp = rfd_expected_ok(scope, c, nondump);
 	apid = rfd_attach(dev, t->pid, 0, O_CLOEXEC);
 	pidfd = sys_pidfd_open(t->pid);
 	apfd = rfd_attach(dev, pidfd, REMOTEFD_TARGET_PIDFD, O_CLOEXEC);
@@ -1190,7 +1168,7 @@ static int matrix_caller(int scope, enum caller c, int nondump, struct tgt *t,
 	}
 	ok = early_ok && fresh_ok && (ref >= 0) == exp && agree_res(ref, ref, &t->st);
 	check(ok, "%s scope=%d caller=%s target=%s: expected %s, pidfd_getfd %s; attach by pid %s, by pidfd %s%s; handle attached at scope 0 (pidfd_getfd there %s): %s%s",
-	      label, scope, caller_name[c], nondump ? "nondumpable" : "dumpable",
+	      label, scope, rfd_caller_name[c], nondump ? "nondumpable" : "dumpable",
 	      exp ? "OK" : "EPERM", rn(ref), rn(apid), rn(apfd),
 	      fresh_s, rn(ref0), rn(early), early_s);
 	if (c == PARENT)
@@ -1217,7 +1195,7 @@ static int matrix_main(int scope)
 		return 1;
 	}
 	for (i = 0; i < N_CALLERS * 2; i++) {
-		enum caller c = i / 2;
+		enum rfd_caller c = i / 2;
 		int nondump = i % 2, u[2], d[2];
 		char a;
 

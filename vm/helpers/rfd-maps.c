@@ -26,29 +26,8 @@
 #include <signal.h>
 #include <sys/prctl.h>
 
-enum caller { ROOT, SAME, PARENT, OTHER, MIXED, N_CALLERS };
-static const char *const caller_name[] = {
-	"root", "same-uid-nondescendant", "same-uid-parent", "other-uid",
-	"ruid-other-euid-same",
-};
-
+/* The Yama ptrace_scope the current pass runs at. */
 static int scope;
-
-static int expected_ok(enum caller c, int nondump)
-{
-	if (scope >= 3)
-		return 0;
-	switch (c) {
-	case ROOT:
-		return 1;
-	case SAME:
-		return !nondump && scope == 0;
-	case PARENT:
-		return !nondump && scope <= 1;
-	default:
-		return 0;
-	}
-}
 
 struct target {
 	pid_t pid;
@@ -156,7 +135,7 @@ static int attach(int dev, int target, unsigned int flags)
 
 /* ---- matrix ---- */
 
-static int matrix_cell(const char *label, enum caller c, int nondump, struct target *t)
+static int matrix_cell(const char *label, enum rfd_caller c, int nondump, struct target *t)
 {
 	int dev, pidfd, ref, by_pid, by_pidfd, by_handle, handle, exp, agree;
 	struct target own;
@@ -193,14 +172,14 @@ static int matrix_cell(const char *label, enum caller c, int nondump, struct tar
 	by_pidfd = getmap(dev, REMOTEFD_IOC_GETMAP, pidfd, REMOTEFD_TARGET_PIDFD, t->addr, NULL);
 	handle = attach(dev, pidfd, REMOTEFD_TARGET_PIDFD);
 	by_handle = handle >= 0 ? getmap(handle, REMOTEFD_HANDLE_IOC_GETMAP, 0, 0, t->addr, NULL) : handle;
-	exp = expected_ok(c, nondump);
+	exp = rfd_expected_ok(scope, c, nondump);
 
 	agree = ref >= 0 ? by_pid >= 0 && by_pidfd >= 0 && by_handle >= 0 &&
 		same_file(ref, by_pid) && same_file(ref, by_pidfd) && same_file(ref, by_handle)
 		: by_pid == ref && by_pidfd == ref && by_handle == ref;
 	check(agree && (ref >= 0) == exp,
 	      "%s scope=%d caller=%s target=%s: expected %s, pidfd_getfd %s, GETMAP by pid %s, by pidfd %s, through a handle %s",
-	      label, scope, caller_name[c], nondump ? "nondumpable" : "dumpable",
+	      label, scope, rfd_caller_name[c], nondump ? "nondumpable" : "dumpable",
 	      exp ? "OK" : "EPERM", res_name(ref), res_name(by_pid),
 	      res_name(by_pidfd), res_name(by_handle));
 	if (c == PARENT)

@@ -13,29 +13,8 @@
 #include <signal.h>
 #include <sys/prctl.h>
 
-enum caller { ROOT, SAME, PARENT, OTHER, MIXED, N_CALLERS };
-static const char *const caller_name[] = {
-	"root", "same-uid-nondescendant", "same-uid-parent", "other-uid",
-	"ruid-other-euid-same",
-};
-
+/* The Yama ptrace_scope the current pass runs at. */
 static int scope;
-
-static int expected_ok(enum caller c, int nondump)
-{
-	if (scope >= 3)
-		return 0;
-	switch (c) {
-	case ROOT:
-		return 1;
-	case SAME:
-		return !nondump && scope == 0;
-	case PARENT:
-		return !nondump && scope <= 1;
-	default:
-		return 0;	/* real uid differs: REALCREDS says no */
-	}
-}
 
 /* Fork a target running as uid 1000 holding a memfd; returns its pid. */
 static pid_t spawn_target(int nondump, int *memfd)
@@ -77,7 +56,7 @@ static void reap(pid_t pid)
 }
 
 /* Runs in the caller process; exit status 0 = cell passed. */
-static int caller(const char *label, enum caller c, int nondump, pid_t tpid,
+static int caller(const char *label, enum rfd_caller c, int nondump, pid_t tpid,
 		  int memfd)
 {
 	int dev, proc, pidfd, ref, m_pid, m_pidfd, leg, exp, agree;
@@ -114,7 +93,7 @@ static int caller(const char *label, enum caller c, int nondump, pid_t tpid,
 	m_pidfd = rfd_getfd(dev, pidfd, memfd, REMOTEFD_TARGET_PIDFD,
 			    O_CLOEXEC);
 	leg = rfd_legacy(proc, tpid, memfd);
-	exp = expected_ok(c, nondump);
+	exp = rfd_expected_ok(scope, c, nondump);
 
 	agree = (ref >= 0 ? ref >= 0 && m_pid >= 0 && m_pidfd >= 0 && leg >= 0 &&
 		 same_file(ref, m_pid) && same_file(ref, m_pidfd) &&
@@ -122,7 +101,7 @@ static int caller(const char *label, enum caller c, int nondump, pid_t tpid,
 		 : m_pid == ref && m_pidfd == ref && leg < 0);
 	check(agree && (ref >= 0) == exp,
 	      "%s scope=%d caller=%s target=%s: expected %s, pidfd_getfd %s, module by pid %s, by pidfd %s, /proc/remotefd %s",
-	      label, scope, caller_name[c], nondump ? "nondumpable" : "dumpable",
+	      label, scope, rfd_caller_name[c], nondump ? "nondumpable" : "dumpable",
 	      exp ? "OK" : "EPERM", res_name(ref), res_name(m_pid),
 	      res_name(m_pidfd), leg >= 0 ? "OK" : "o_fd=-1");
 	if (c == PARENT)

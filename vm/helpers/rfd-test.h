@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -159,6 +160,61 @@ static inline void drop_to(uid_t uid)
 	if (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
 	    setresuid(uid, uid, uid))
 		die("drop privileges");
+}
+
+/* ---- capture on exit: requests (0 or -errno) ---------------------------- */
+
+static inline int watch_req(int dev, int target, unsigned int flags, const int *fds,
+		     unsigned int nfds)
+{
+	struct remotefd_watch w;
+
+	memset(&w, 0, sizeof(w));
+	w.target = target;
+	w.flags = flags;
+	w.nfds = nfds;
+	w.fds = (uintptr_t)fds;
+	return ioctl(dev, REMOTEFD_IOC_WATCH, &w) < 0 ? -errno : 0;
+}
+
+static inline int collect(int dev, struct remotefd_capture *c, unsigned int fd_flags)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd_flags = fd_flags;
+	return ioctl(dev, REMOTEFD_IOC_COLLECT, c) < 0 ? -errno : 0;
+}
+
+static inline int readable(int dev, int ms)
+{
+	struct pollfd p = { .fd = dev, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
+}
+
+/* ---- the permission matrix: what pidfd_getfd(2) answers ------------------ */
+
+/* Callers of the matrix, as rfd-matrix, rfd-maps and rfd-handle set them up. */
+enum rfd_caller { ROOT, SAME, PARENT, OTHER, MIXED, N_CALLERS };
+static const char *const rfd_caller_name[] = {
+	"root", "same-uid-nondescendant", "same-uid-parent", "other-uid",
+	"ruid-other-euid-same",
+};
+
+/* Whether @c may take a dumpable (or @nondump) target at Yama scope @scope. */
+static inline int rfd_expected_ok(int scope, enum rfd_caller c, int nondump)
+{
+	if (scope >= 3)
+		return 0;
+	switch (c) {
+	case ROOT:
+		return 1;
+	case SAME:
+		return !nondump && scope == 0;
+	case PARENT:
+		return !nondump && scope <= 1;
+	default:
+		return 0;	/* real uid differs: REALCREDS says no */
+	}
 }
 
 #endif
