@@ -48,6 +48,11 @@ int rfd_get_fl(int fd) { return fcntl(fd, F_GETFL); }
 int rfd_set_fd_flags(int fd, int flags) { return fcntl(fd, F_SETFD, flags); }
 int rfd_dup_cloexec_above(int fd, int minimum) { return fcntl(fd, F_DUPFD_CLOEXEC, minimum); }
 
+int rfd_open_link_handle(int dir, const char *name)
+{
+	return openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+}
+
 int rfd_cloexec_from(unsigned int first)
 {
 	return (int)syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC);

@@ -59,7 +59,7 @@ struct ListJob: Equatable {
         let inventory = Inventory(handlers: builtInHandlers, backend: chosenBackend(via))
         let scanned = all ? Inventory.allPids() : pids
         var result = inventory.scan(pids: scanned, findSharers: !noSharers && !all, mappings: !noMaps,
-                                    residency: !noRss)
+                                    residency: !noRss, describe: json)
         if mappedOnly { result.entries.removeAll { $0.fd >= 0 } }
         let totals = Totals(result.entries)
         if json {
@@ -73,22 +73,30 @@ struct ListJob: Equatable {
     }
 
     private func printText(_ result: Inventory.Result, _ totals: Totals) {
-        let rows = result.entries.map { e -> [String] in
-            let name: String = e.description["name"].map { $0 == .null ? "-" : $0.text } ?? "-"
-            let sharers: String = e.sharedWith.isEmpty ? "-" : e.sharedWith.map(String.init).joined(separator: ",")
-            let fd: String = e.fd < 0 ? "-" : String(e.fd)
-            let rss: String = e.rss.map { String($0) } ?? "-"
-            let pss: String = e.pss.map { String($0) } ?? "-"
-            return [String(e.pid), fd, e.type, String(e.size), String(e.inode), name, e.detail, sharers,
-                    e.held, Self.rangesColumn(e.mappings), rss, pss]
+        var table = TextTable(header: ["PID", "FD", "TYPE", "SIZE", "INODE", "NAME", "DETAIL", "SHARED-WITH", "HELD",
+                                       "MAPS", "RSS", "PSS"], expectedRows: result.entries.count)
+        for i in result.entries.indices {
+            // Read in place: no copy of each entry.
+            table.add(result.entries[i].pid)
+            if result.entries[i].fd < 0 { table.add("-") } else { table.add(result.entries[i].fd) }
+            table.add(result.entries[i].type)
+            table.add(result.entries[i].size)
+            table.add(result.entries[i].inode)
+            table.add(result.entries[i].name ?? "-")
+            table.add(result.entries[i].detail)
+            let sharers = result.entries[i].sharedWith
+            table.add(sharers.isEmpty ? "-" : sharers.map(String.init).joined(separator: ","))
+            table.add(result.entries[i].held)
+            table.add(Self.rangesColumn(result.entries[i].mappings))
+            if let rss = result.entries[i].rss { table.add(rss) } else { table.add("-") }
+            if let pss = result.entries[i].pss { table.add(pss) } else { table.add("-") }
         }
         let footer = result.errors.map { "error: \($0)" }
             + ["total: \(totals.count) buffers, \(totals.bytes) bytes (read via \(result.method))"]
             + totals.groups.map { "  \($0.key): \($0.value.count) buffers, \($0.value.bytes) bytes" }
             + (totals.mapped.isEmpty ? [] : ["  mapped (Rss, Pss summed over processes):"]
                + totals.mapped.map { "  \($0.key): \($0.value.rows) mapped, Rss \($0.value.rss) bytes, Pss \($0.value.pss) bytes" })
-        printTable(header: ["PID", "FD", "TYPE", "SIZE", "INODE", "NAME", "DETAIL", "SHARED-WITH", "HELD", "MAPS", "RSS", "PSS"],
-                   rows: rows, footer: footer)
+        table.write(footer: footer)
     }
 
     private func printJSON(_ result: Inventory.Result, _ totals: Totals) {
@@ -99,7 +107,7 @@ struct ListJob: Equatable {
             d.append("type", e.type)
             d.append("size", e.size)
             d.append("inode", e.inode)
-            for field in e.description.fields { d.append(field.key, field.value) }
+            for field in e.description?.fields ?? [] { d.append(field.key, field.value) }
             d.append("shared_with", .strings(e.sharedWith.map(String.init)))
             d.append("held", e.held)
             d.append("mappings", .strings(e.mappings.map { "\($0.range) \($0.perms)" }))
@@ -146,7 +154,7 @@ struct Totals {
         for e in entries {
             guard let rss = e.rss else { continue }
             var keys = ["all", e.type]
-            if let key = e.totalsKey, let value = e.description[key] { keys.append("\(e.type) \(key)=\(value.text)") }
+            if let key = e.totalsKey, let value = e.totalsValue { keys.append("\(e.type) \(key)=\(value)") }
             for k in keys {
                 if mappedSums[k] == nil { mappedOrder.append(k); mappedSums[k] = (0, 0, 0) }
                 mappedSums[k]!.rows += 1
@@ -174,8 +182,8 @@ struct Totals {
             count += 1
             bytes += size
             add(entries[i].type, size)
-            if let key = entries[i].totalsKey, let value = entries[i].description[key] {
-                add("\(entries[i].type) \(key)=\(value.text)", size)
+            if let key = entries[i].totalsKey, let value = entries[i].totalsValue {
+                add("\(entries[i].type) \(key)=\(value)", size)
             }
         }
         groups = order.map { ($0, sums[$0]!) }

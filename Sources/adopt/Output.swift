@@ -106,38 +106,101 @@ func printPreview(_ description: Description, _ access: any BufferAccess, offset
 }
 
 /// The one table printer (adopt list, keeper list): columns padded to
-/// their widest cell, two spaces apart, the last one unpadded; `footer`
-/// lines after. Built as bytes and written at once: with 10 000 rows,
-/// building concatenated row strings and a print per line cost as much as
-/// the scan behind them.
-func printTable(header: [String], rows: [[String]], footer: [String] = []) {
-    var widths = header.map(cellWidth)
-    for row in rows {
-        for col in row.indices { widths[col] = max(widths[col], cellWidth(row[col])) }
+/// their widest cell, two spaces apart, the last one unpadded; footer
+/// lines after. Cells are appended as bytes to one buffer (numbers as
+/// digits, no String each), widths kept as they come, and the table is
+/// written at once: with 10 000 rows, a String per cell and a print per
+/// line cost as much as the scan behind them.
+struct TextTable {
+    private var cells: [UInt8] = []
+    /// Where each cell ends in `cells`, and its width, row after row.
+    private var ends: [Int] = []
+    private var cellWidths: [Int] = []
+    private var widths: [Int]
+    private var column = 0
+
+    init(header: [String], expectedRows: Int = 0) {
+        widths = Array(repeating: 0, count: header.count)
+        cells.reserveCapacity((expectedRows + 1) * header.count * 8)
+        ends.reserveCapacity((expectedRows + 1) * header.count)
+        cellWidths.reserveCapacity((expectedRows + 1) * header.count)
+        for title in header { add(title) }
     }
-    var out: [UInt8] = []
-    out.reserveCapacity((widths.reduce(0, +) + 2 * widths.count) * (rows.count + 1) + 256)
-    func emit(_ row: [String]) {
-        for col in row.indices {
-            out.append(contentsOf: row[col].utf8)
-            if col == row.count - 1 { break }
-            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: widths[col] - cellWidth(row[col]) + 2))
+
+    mutating func add(_ text: String) {
+        var text = text
+        let ascii = text.withUTF8 { bytes in
+            cells.append(contentsOf: bytes)
+            return bytes.allSatisfy { $0 < 0x80 }
         }
-        out.append(UInt8(ascii: "\n"))
+        end(width: ascii ? text.utf8.count : text.count)
     }
-    emit(header)
-    for row in rows { emit(row) }
-    for line in footer {
-        out.append(contentsOf: line.utf8)
-        out.append(UInt8(ascii: "\n"))
+
+    mutating func add<I: BinaryInteger>(_ value: I) {
+        let start = cells.count
+        var v = value.magnitude
+        if value < 0 { cells.append(UInt8(ascii: "-")) }
+        let digitsStart = cells.count
+        repeat {
+            cells.append(UInt8(ascii: "0") + UInt8(v % 10))
+            v /= 10
+        } while v > 0
+        cells[digitsStart...].reverse()
+        end(width: cells.count - start)
     }
-    fflush(stdout)
-    _ = out.withUnsafeBytes { writeAll(STDOUT_FILENO, $0) }
+
+    private mutating func end(width: Int) {
+        ends.append(cells.count)
+        cellWidths.append(width)
+        widths[column] = max(widths[column], width)
+        column = column + 1 == widths.count ? 0 : column + 1
+    }
+
+    /// Writes the table and `footer` to stdout.
+    func write(footer: [String] = []) {
+        let columns = widths.count
+        var size = cells.count + footer.reduce(0) { $0 + $1.utf8.count + 1 }
+        for i in cellWidths.indices {
+            size += i % columns == columns - 1 ? 1 : widths[i % columns] - cellWidths[i] + 2
+        }
+        let out = [UInt8](unsafeUninitializedCapacity: size) { out, count in
+            var at = 0
+            func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+                UnsafeMutableRawPointer(out.baseAddress! + at).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                at += bytes.count
+            }
+            cells.withUnsafeBufferPointer { cells in
+                var start = 0
+                for i in ends.indices {
+                    put(UnsafeBufferPointer(rebasing: cells[start..<ends[i]]))
+                    start = ends[i]
+                    if i % columns == columns - 1 {
+                        out[at] = UInt8(ascii: "\n")
+                        at += 1
+                    } else {
+                        let pad = widths[i % columns] - cellWidths[i] + 2
+                        (out.baseAddress! + at).initialize(repeating: UInt8(ascii: " "), count: pad)
+                        at += pad
+                    }
+                }
+            }
+            for var line in footer {
+                line.withUTF8 { put($0) }
+                out[at] = UInt8(ascii: "\n")
+                at += 1
+            }
+            count = at
+        }
+        fflush(stdout)
+        _ = out.withUnsafeBytes { writeAll(STDOUT_FILENO, $0) }
+    }
 }
 
-/// A cell's width in characters, as `String.count` counts them, without
-/// walking grapheme clusters when the text is ASCII (nearly always).
-func cellWidth(_ s: String) -> Int {
-    var utf8 = s
-    return utf8.withUTF8 { bytes in bytes.allSatisfy { $0 < 0x80 } } ? s.utf8.count : s.count
+/// A table of text cells at once (`TextTable`).
+func printTable(header: [String], rows: [[String]], footer: [String] = []) {
+    var table = TextTable(header: header, expectedRows: rows.count)
+    for row in rows {
+        for cell in row { table.add(cell) }
+    }
+    table.write(footer: footer)
 }

@@ -149,6 +149,39 @@ struct CLITests {
         producer.send("done")  // it removes its shm file and its child
     }
 
+    @Test("list finds every fd of a sparse table (gaps, fds 900 and 1000), and its table shows the JSON description's name and seals")
+    func listSparse() throws {
+        let producer = try Producer(python: """
+            import fcntl, os, sys
+            fds = [os.memfd_create("sparse-%d" % i, os.MFD_ALLOW_SEALING) for i in range(6)]
+            for i, fd in enumerate(fds): os.ftruncate(fd, 4096 * (i + 1))
+            os.close(fds[1]); os.close(fds[3])
+            os.dup2(fds[5], 900, inheritable=False); os.dup2(fds[4], 1000, inheritable=False)
+            fcntl.fcntl(fds[2], fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW)
+            print("fds", fds[0], fds[2], fds[4], fds[5], 900, 1000, flush=True)
+            sys.stdin.readline()
+            """)
+        let expected = Set(producer.lines[0].split(separator: " ").dropFirst().map { Int($0)! })
+        let run = try Run.adopt(["list", "--json", "--no-sharers", String(producer.pid)])
+        #expect(run.status == 0, "\(run.stderr)")
+        let listed = (run.json["buffers"] as? [[String: Any]]) ?? []
+        #expect(Set(listed.compactMap { $0["fd"] as? Int }) == expected)
+        #expect(listed.first { $0["fd"] as? Int == 1000 }?["name"] as? String == "sparse-4")
+        // The text table builds its columns without a description
+        // (ResourceListing.listColumns): they must say the same.
+        let table = try Run.adopt(["list", "--no-sharers", String(producer.pid)])
+        let rows = table.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        for entry in listed {
+            let fd = entry["fd"] as? Int ?? -1
+            let row = rows.first { $0.count > 6 && $0[1] == String(fd) }
+            let seals = entry["seals"] as? [String] ?? []
+            #expect(row?[5] == entry["name"] as? String, "fd \(fd)")
+            #expect(row?[6] == "seals=" + (seals.isEmpty ? "none" : seals.joined(separator: ",")), "fd \(fd)")
+        }
+        #expect(rows.contains { $0.count > 6 && $0[5] == "sparse-2" && $0[6] == "seals=shrink,grow" })
+        producer.send("done")
+    }
+
     @Test("a process list cannot inspect is one error line, not a failed listing")
     func listWithError() throws {
         let producer = try Producer(Producers.memfd, [])

@@ -6,25 +6,6 @@ import Testing
 /// ResourceHandler's contract, where the library enforces it.
 @Suite("The handler contract")
 struct ContractTests {
-    @Test("a second handler with a type already registered stops the program")
-    func uniqueType() async {
-        await #expect(processExitsWith: .failure) {
-            _ = HandlerRegistry([MemfdHandler(), MemfdHandler()])
-        }
-    }
-
-    @Test("a handler describing one of the library's keys stops a debug build (release builds drop the field)")
-    func coreKeyRefused() async {
-        await #expect(processExitsWith: .failure) {
-            // A python producer: it exits by itself when this child dies
-            // and its stdin closes (the sample producer would outlive it).
-            let producer = try Producer(python: Producers.pythonMemfd)
-            let adoption = try Adopter(handlers: HandlerRegistry([SizeClaimingHandler()]), via: .pidfd)
-                .adopt(pid: producer.pid, fd: producer.fd())
-            _ = adoption.describe()
-        }
-    }
-
     @Test("handlers with distinct types register in order")
     func distinctTypes() {
         #expect(HandlerRegistry([MemfdHandler(), ShmHandler()]).types == ["memfd", "shm"])

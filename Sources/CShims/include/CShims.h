@@ -71,6 +71,9 @@ int rfd_dup_cloexec_above(int fd, int minimum);
 /* close_range(first, ~0U, CLOSE_RANGE_CLOEXEC): every fd >= first close-on-exec. */
 int rfd_cloexec_from(unsigned int first);
 
+/* openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC): a handle on a link itself. */
+int rfd_open_link_handle(int dir, const char *name);
+
 /* fstatfs(2), returning only what identification needs. */
 int rfd_fstatfs(int fd, unsigned long *type, long *block_size);
 

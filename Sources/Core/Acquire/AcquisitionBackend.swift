@@ -14,6 +14,10 @@ public protocol AcquisitionBackend {
     /// Returns a new fd (close-on-exec) for `fd` of `target`. Errors name
     /// the pid and fd and explain themselves.
     func acquire(fd: Int32, of target: TargetProcess) throws(AdoptError) -> FileDescriptor
+    /// `acquire`, but nil for an fd that is not open: for a caller trying
+    /// fd numbers (`adopt list`), to whom a closed one is no news and must
+    /// cost no more than the failed call.
+    func acquireIfOpen(fd: Int32, of target: TargetProcess) throws(AdoptError) -> FileDescriptor?
     /// Which of its ways the last `acquire` took, where a backend has
     /// several ("handle", "getfd" for kmod); printed as "via: NAME (PATH)".
     var lastPath: String? { get }
@@ -22,4 +26,13 @@ public protocol AcquisitionBackend {
 extension AcquisitionBackend {
     public var semanticsNote: String? { nil }
     public var lastPath: String? { nil }
+
+    public func acquireIfOpen(fd: Int32, of target: TargetProcess) throws(AdoptError) -> FileDescriptor? {
+        do {
+            return try acquire(fd: fd, of: target)
+        } catch {
+            if case .fdNotOpen = error.reason { return nil }
+            throw error
+        }
+    }
 }

@@ -14,6 +14,13 @@ public struct PidfdBackend: AcquisitionBackend {
     }
 
     public func acquire(fd: Int32, of target: TargetProcess) throws(AdoptError) -> FileDescriptor {
+        guard let descriptor = try acquireIfOpen(fd: fd, of: target) else {
+            throw AcquireFailure.explain(.badFileDescriptor, pid: target.pid, fd: fd, backend: name)
+        }
+        return descriptor
+    }
+
+    public func acquireIfOpen(fd: Int32, of target: TargetProcess) throws(AdoptError) -> FileDescriptor? {
         guard let pidfd = target.pidfd else {
             throw AdoptError(pid: target.pid, fd: fd, reason: .backendUnavailable("pidfd"), errno: .noFunction,
                              "pidfd_open is not available on this kernel; try --via procfs")
@@ -21,6 +28,8 @@ public struct PidfdBackend: AcquisitionBackend {
         switch retryingOnEINTR({ rfd_pidfd_getfd(pidfd.rawValue, fd, 0) }) {
         case .success(let raw):
             return FileDescriptor(rawValue: raw)
+        case .failure(.badFileDescriptor):
+            return nil
         case .failure(let err):
             throw AcquireFailure.explain(err, pid: target.pid, fd: fd, backend: name)
         }

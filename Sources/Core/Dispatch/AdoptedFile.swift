@@ -37,13 +37,19 @@ public final class AdoptedFile {
 
     private var owned = true
 
+    /// `filesystems`: statfs answers shared by the files of one listing.
     public init(descriptor: FileDescriptor, pid: pid_t, fd: Int32,
-                backendName: String, backendNote: String? = nil) throws(Errno) {
+                backendName: String, backendNote: String? = nil,
+                filesystems: FilesystemCache? = nil) throws(Errno) {
         var st = Glibc.stat()
         var magic: UInt = 0
         var blockSize = 0
         _ = try syscallValue { fstat(descriptor.rawValue, &st) }
-        _ = try syscallValue { rfd_fstatfs(descriptor.rawValue, &magic, &blockSize) }
+        if let filesystems {
+            (magic, blockSize) = try filesystems.facts(of: descriptor.rawValue, device: UInt64(st.st_dev))
+        } else {
+            _ = try syscallValue { rfd_fstatfs(descriptor.rawValue, &magic, &blockSize) }
+        }
         self.descriptor = descriptor
         self.pid = pid
         self.fd = fd
@@ -109,14 +115,11 @@ public final class AdoptedFile {
     /// What /proc/self/fd/N points to: "/memfd:name (deleted)", "/dev/shm/x",
     /// "/dmabuf:", "pipe:[123]", "anon_inode:[eventfd]"...
     public private(set) lazy var link: String =
-        record?.name ??
-        (selfFDDirectory >= 0 ? ProcFiles.readLink(at: selfFDDirectory, String(descriptor.rawValue))
-                              : ProcFiles.ownFDLink(descriptor.rawValue)) ?? ""
+        record?.name ?? (ownLinks.map { $0.link(of: descriptor.rawValue) } ?? ProcFiles.ownFDLink(descriptor.rawValue)) ?? ""
 
-    /// An open /proc/self/fd directory lent by a caller reading many links
-    /// (Inventory): `link` then walks one path component, not four (0.75 µs
-    /// of 2.3 per link here). Not owned; -1 for none.
-    var selfFDDirectory: Int32 = -1
+    /// A reader lent by a caller reading many links (Inventory): see
+    /// `OwnFDLinks`. Not owned; nil for none.
+    var ownLinks: OwnFDLinks?
 
     /// /proc/self/fdinfo/N fields (pos, flags, mnt_id, ino, and the file
     /// type's own lines).

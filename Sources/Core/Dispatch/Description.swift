@@ -27,6 +27,9 @@ public struct Description: Sendable {
         }
     }
 
+    /// The "name" field as text; nil when absent or `.null`.
+    public var name: String? { self["name"].flatMap { $0 == .null ? nil : $0.text } }
+
     public mutating func append(_ key: String, _ value: Value) { self[key] = value }
     public mutating func append(_ key: String, _ value: String) { self[key] = .string(value) }
     public mutating func append<I: BinaryInteger>(_ key: String, _ value: I) { self[key] = .int(Int64(value)) }

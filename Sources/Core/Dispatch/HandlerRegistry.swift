@@ -25,6 +25,11 @@ public struct HandlerRegistry {
 
     /// The first handler whose probe accepts `file`.
     public func handler(for file: AdoptedFile) -> (any ResourceHandler)? {
-        handlers.first { $0.probe(file) }
+        index(for: file).map { handlers[$0] }
+    }
+
+    /// The position in `handlers` of the first handler whose probe accepts `file`.
+    public func index(for file: AdoptedFile) -> Int? {
+        handlers.firstIndex { $0.probe(file) }
     }
 }

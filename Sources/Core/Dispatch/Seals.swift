@@ -22,5 +22,5 @@ public struct Seals: OptionSet, CustomStringConvertible, Sendable {
     /// Whether writing through a shared mapping is forbidden.
     public var forbidsWriting: Bool { !isDisjoint(with: [.write, .futureWrite]) }
 
-    public var description: String { names.isEmpty ? "none" : names.joined(separator: ",") }
+    public var description: String { isEmpty ? "none" : names.joined(separator: ",") }
 }

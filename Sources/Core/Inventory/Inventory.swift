@@ -6,11 +6,15 @@ public struct InventoryEntry {
     public let pid: pid_t
     public let fd: Int32
     public let type: String
-    public let description: Description
-    /// The handler's short column (seals, mode, exporter): `ResourceListing`.
+    /// The handler's whole description: only when the scan was asked to
+    /// describe (`--json`); a listing shows the columns below.
+    public let description: Description?
+    /// The NAME, DETAIL and totals value: `ResourceListing.listColumns`.
+    public let name: String?
     public let detail: String
-    /// The description key the handler totals by (e.g. "exporter").
+    /// The key the handler totals by (e.g. "exporter"), and its value.
     public let totalsKey: String?
+    public let totalsValue: String?
     public let device: UInt64
     public let inode: UInt64
     public let size: Int
@@ -44,12 +48,17 @@ public struct InventoryError: Error, CustomStringConvertible, Sendable {
 /// `adopt list`: every adoptable buffer of some processes, and which other
 /// processes hold the same inodes.
 public struct Inventory {
-    public var handlers: HandlerRegistry
-    public var backend: any AcquisitionBackend
+    public let handlers: HandlerRegistry
+    public let backend: any AcquisitionBackend
+    /// Each handler's `ResourceListing`, looked up once, not per fd.
+    private let listings: [(any ResourceListing)?]
+    /// statfs answers shared by every fd of a scan.
+    private let filesystems = FilesystemCache()
 
     public init(handlers: HandlerRegistry, backend: any AcquisitionBackend) {
         self.handlers = handlers
         self.backend = backend
+        listings = handlers.handlers.map { $0 as? any ResourceListing }
     }
 
     public struct Result {
@@ -67,15 +76,15 @@ public struct Inventory {
     /// mapped-only rows (fd -1).
     /// With `residency` false, smaps is not read: shmem-backed rows get no
     /// Rss/Pss (nil); dma-bufs still get theirs (from maps).
-    public func scan(pids: [pid_t], findSharers: Bool = true, mappings: Bool = true, residency: Bool = true) -> Result {
+    /// With `describe`, every entry carries its handler's whole description.
+    public func scan(pids: [pid_t], findSharers: Bool = true, mappings: Bool = true, residency: Bool = true,
+                     describe: Bool = false) -> Result {
         var result = Result()
         let maps = MapsReader()
         /// Which processes map each dma-buf (its Pss divisor).
         var mappers: [FileID: Set<pid_t>] = [:]
-        // Read every adopted fd's link relative to this directory (see
-        // AdoptedFile.selfFDDirectory); closed when the scan ends.
-        let selfFDs = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        defer { if selfFDs >= 0 { close(selfFDs) } }
+        // Every adopted fd's link, read without a path walk each.
+        let links = OwnFDLinks()
         let me = getpid()
         let module = ModuleInventoryReader(backend: backend)
         result.method = module != nil ? "kmod (inventory)" : backend.name
@@ -86,30 +95,24 @@ public struct Inventory {
             let first = result.entries.count
             let target: TargetProcess?
             if let module {
-                target = scan(pid: pid, through: module, into: &result)
+                target = scan(pid: pid, through: module, describe: describe, into: &result)
             } else {
-                target = scan(pid: pid, selfFDs: selfFDs, into: &result)
+                target = scan(pid: pid, links: links, describe: describe, into: &result)
             }
             if mappings {
                 addMappings(pid: pid, target: target, from: first, reader: maps, residency: residency,
-                            into: &result, mappers: &mappers)
+                            describe: describe, into: &result, mappers: &mappers)
             }
         }
-        var holders: [FileID: Set<pid_t>] = [:]
-        for entry in result.entries {
-            holders[FileID(device: entry.device, inode: entry.inode), default: []].insert(entry.pid)
-        }
-        if findSharers && !holders.isEmpty {
+        var holders = Holders(result.entries)
+        if findSharers && !result.entries.isEmpty {
             let scanned = Set(pids)
             for pid in Self.allPids() where !scanned.contains(pid) && pid != me {
-                for id in Self.fileIDs(pid: pid) where holders[id] != nil {
-                    holders[id]!.insert(pid)
-                }
+                for id in Self.fileIDs(pid: pid) { holders.add(pid, ifListed: id) }
                 guard mappings else { continue }
                 for m in maps.mappings(pid: pid) ?? [] {
                     let id = FileID(device: m.device, inode: m.inode)
-                    guard holders[id] != nil else { continue }
-                    holders[id]!.insert(pid)
+                    guard holders.add(pid, ifListed: id) else { continue }
                     if m.bufferType == "dmabuf" { mappers[id, default: []].insert(pid) }
                 }
             }
@@ -121,22 +124,27 @@ public struct Inventory {
             result.entries[i].pss = rss / max(n, 1)
         }
         for i in result.entries.indices {
-            let entry = result.entries[i]
-            let all = holders[FileID(device: entry.device, inode: entry.inode)] ?? []
-            result.entries[i].sharedWith = all.subtracting([entry.pid]).sorted()
+            result.entries[i].sharedWith = holders.others(
+                of: result.entries[i].pid, FileID(device: result.entries[i].device, inode: result.entries[i].inode))
         }
         return result
     }
 
     /// The fd rows of `pid`; the target, for its mappings, when it could be opened.
+    ///
+    /// Which fds are open: where the kernel counts them (the size of
+    /// /proc/PID/fd, 6.2 on), fd numbers are tried from 0 up until that
+    /// many were taken — a miss is one EBADF, cheaper than readdir, which
+    /// builds a dentry per fd (≈ 1 µs each, a miss ≈ 0.5). A sparse table
+    /// (more misses than half the fds + 16: a shell's 0, 1, 2 and 255) goes
+    /// on with readdir for the numbers above; older kernels use readdir alone.
     @discardableResult
-    private func scan(pid: pid_t, selfFDs: Int32, into result: inout Result) -> TargetProcess? {
-        let fds: [Int32]
-        switch Self.fdNumbers(pid: pid) {
-        case .success(let list): fds = list
+    private func scan(pid: pid_t, links: OwnFDLinks, describe: Bool, into result: inout Result) -> TargetProcess? {
+        let count: Int
+        switch Self.openFDCount(pid: pid) {
+        case .success(let n): count = n
         case .failure(let err):
-            let reason = err == .noSuchFileOrDirectory ? "no such process" : "cannot list its fds"
-            result.errors.append(InventoryError(pid: pid, error: nil, message: "\(reason) (\(err.symbolicName))"))
+            result.errors.append(Self.listingError(pid: pid, err))
             return nil
         }
         let target: TargetProcess
@@ -146,40 +154,72 @@ public struct Inventory {
             result.errors.append(InventoryError(pid: pid, error: error, message: error.detail))
             return nil
         }
-        for fd in fds {
+        /// Adds `fd`'s row; false when the process cannot be read further.
+        func take(_ fd: Int32) -> (open: Bool, goOn: Bool) {
             let raw: FileDescriptor
             do {
-                raw = try backend.acquire(fd: fd, of: target)
+                guard let taken = try backend.acquireIfOpen(fd: fd, of: target) else { return (false, true) }
+                raw = taken
             } catch {
-                switch error.reason {
-                case .fdNotOpen, .cannotReopen:
-                    continue  // closed since readdir, or not reopenable (procfs)
-                default:
-                    // Permission and process errors hold for every fd: one line.
-                    result.errors.append(InventoryError(pid: pid, error: error, message: error.detail))
-                    return target
-                }
+                // Not reopenable (procfs): skip it. Permission and process
+                // errors hold for every fd: one line.
+                if case .cannotReopen = error.reason { return (true, true) }
+                result.errors.append(InventoryError(pid: pid, error: error, message: error.detail))
+                return (true, false)
             }
-            guard let file = try? AdoptedFile(descriptor: raw, pid: pid, fd: fd, backendName: backend.name) else {
+            if let file = try? AdoptedFile(descriptor: raw, pid: pid, fd: fd, backendName: backend.name,
+                                           filesystems: filesystems) {
+                file.ownLinks = links
+                if let entry = entry(for: file, describe: describe) { result.entries.append(entry) }
+            } else {
                 try? raw.close()
-                continue
             }
-            file.selfFDDirectory = selfFDs
-            if let entry = entry(for: file) { result.entries.append(entry) }
+            return (true, true)
+        }
+        var next: Int32 = 0
+        var found = 0
+        while found < count && Int(next) - found <= count / 2 + 16 {
+            let (open, goOn) = take(next)
+            next += 1
+            guard goOn else { return target }
+            if open { found += 1 }
+        }
+        guard found < count || count == 0 else { return target }
+        switch Self.fdNumbers(pid: pid) {
+        case .success(let fds):
+            for fd in fds where fd >= next {
+                guard take(fd).goOn else { break }
+            }
+        case .failure(let err):
+            result.errors.append(Self.listingError(pid: pid, err))
         }
         return target
     }
 
+    private static func listingError(pid: pid_t, _ err: Errno) -> InventoryError {
+        let reason = err == .noSuchFileOrDirectory ? "no such process" : "cannot list its fds"
+        return InventoryError(pid: pid, error: nil, message: "\(reason) (\(err.symbolicName))")
+    }
+
+    /// How many fds `pid` has open: the size of /proc/PID/fd (Linux 6.2
+    /// on); 0 where the kernel does not count them.
+    static func openFDCount(pid: pid_t) -> Swift.Result<Int, Errno> {
+        var st = stat()
+        guard stat("/proc/\(pid)/fd", &st) == 0 else { return .failure(Errno(rawValue: Glibc.errno)) }
+        return .success(Int(st.st_size))
+    }
+
     /// With the module: every fd described in the kernel, none adopted.
     @discardableResult
-    private func scan(pid: pid_t, through module: ModuleInventoryReader, into result: inout Result) -> TargetProcess? {
+    private func scan(pid: pid_t, through module: ModuleInventoryReader, describe: Bool,
+                      into result: inout Result) -> TargetProcess? {
         var opened: TargetProcess?
         do {
             let target = try TargetProcess(pid: pid)
             opened = target
             try module.forEachRecord(of: target) { record in
                 let file = AdoptedFile(record: record, pid: pid, backendName: backend.name)
-                if let entry = entry(for: file) { result.entries.append(entry) }
+                if let entry = entry(for: file, describe: describe) { result.entries.append(entry) }
             }
         } catch {
             result.errors.append(InventoryError(pid: pid, error: error, message: error.detail))
@@ -191,7 +231,8 @@ public struct Inventory {
     /// per buffer: the first fd's), or adds mapped-only rows; Rss and Pss
     /// from smaps (read only when there are buffer mappings).
     private func addMappings(pid: pid_t, target opened: TargetProcess?, from first: Int, reader: MapsReader,
-                             residency readSmaps: Bool, into result: inout Result, mappers: inout [FileID: Set<pid_t>]) {
+                             residency readSmaps: Bool, describe: Bool, into result: inout Result,
+                             mappers: inout [FileID: Set<pid_t>]) {
         guard let found = reader.mappings(pid: pid), !found.isEmpty else { return }
         var order: [FileID] = []
         var groups: [FileID: [ProcessMapping]] = [:]
@@ -213,7 +254,7 @@ public struct Inventory {
                 index = i
             } else {
                 if target == nil { target = try? TargetProcess(pid: pid) }
-                result.entries.append(mappedOnlyEntry(pid: pid, group, target: target))
+                result.entries.append(mappedOnlyEntry(pid: pid, group, target: target, describe: describe))
                 index = result.entries.count - 1
             }
             var rss = 0, pss = 0
@@ -237,7 +278,8 @@ public struct Inventory {
     /// A buffer `pid` holds by mappings only: the file taken through the
     /// module's GETMAP (when listing with the module) or map_files, and
     /// described by its handler; from maps alone when it cannot be taken.
-    private func mappedOnlyEntry(pid: pid_t, _ group: [ProcessMapping], target: TargetProcess?) -> InventoryEntry {
+    private func mappedOnlyEntry(pid: pid_t, _ group: [ProcessMapping], target: TargetProcess?,
+                                 describe: Bool) -> InventoryEntry {
         let m = group[0]
         if let target {
             let choice: BackendChoice = backend is KmodBackend ? .kmod : .procfs
@@ -245,7 +287,7 @@ public struct Inventory {
             if let mapped = try? MapAcquisition.acquire(known: m, of: target, via: choice, kmod: kmod) {
                 if let file = try? AdoptedFile(descriptor: mapped.descriptor, pid: pid, fd: -1, backendName: mapped.backendName) {
                     file.mapping = m
-                    if var entry = entry(for: file) {
+                    if var entry = entry(for: file, describe: describe) {
                         entry.mappings = group
                         return entry
                     }
@@ -257,19 +299,26 @@ public struct Inventory {
         var description = Description()
         description.append("name", m.bufferName.map { Description.Value.string($0) } ?? .null)
         let size = group.map { Int($0.offset + $0.length) }.max() ?? 0
-        return InventoryEntry(pid: pid, fd: -1, type: m.bufferType ?? "?", description: description,
-                              detail: "(not taken: \(backend is KmodBackend ? "kmod" : "map_files") refused)", totalsKey: nil,
+        return InventoryEntry(pid: pid, fd: -1, type: m.bufferType ?? "?", description: describe ? description : nil,
+                              name: m.bufferName,
+                              detail: "(not taken: \(backend is KmodBackend ? "kmod" : "map_files") refused)",
+                              totalsKey: nil, totalsValue: nil,
                               device: m.device, inode: m.inode, size: size)
     }
 
     /// The row for `file`, if a handler takes it.
-    private func entry(for file: AdoptedFile) -> InventoryEntry? {
-        guard let handler = handlers.handler(for: file) else { return nil }
-        let description = handler.describe(file)
+    private func entry(for file: AdoptedFile, describe: Bool) -> InventoryEntry? {
+        guard let index = handlers.index(for: file) else { return nil }
+        let handler = handlers.handlers[index]
+        let listing = listings[index]
+        // A handler without a listing is described for its name.
+        let described = describe || listing == nil ? handler.describe(file) : nil
+        let columns = listing.map { listing in described.map(listing.listColumns(from:)) ?? listing.listColumns(file) }
+            ?? ListColumns(name: described?.name, detail: "")
         return InventoryEntry(
-            pid: file.pid, fd: file.fd, type: handler.type, description: description,
-            detail: (handler as? any ResourceListing)?.listDetail(description) ?? "",
-            totalsKey: (handler as? any ResourceListing)?.totalsKey,
+            pid: file.pid, fd: file.fd, type: handler.type, description: describe ? described : nil,
+            name: columns.name, detail: columns.detail,
+            totalsKey: listing?.totalsKey, totalsValue: columns.totalsValue,
             // The fstat made by AdoptedFile a few µs ago: a second one
             // per fd (currentSize) cost 6% of a listing.
             device: file.device, inode: file.inode, size: Int(file.stat.st_size))

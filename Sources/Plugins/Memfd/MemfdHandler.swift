@@ -35,14 +35,23 @@ public struct MemfdHandler: ResourceHandler {
 
     /// "/memfd:cam0 (deleted)" → "cam0".
     static func name(fromLink link: String) -> String {
-        // String.hasSuffix, not Substring's generic one: 10% of `adopt list`.
-        let name = link.dropFirst("/memfd:".count)
-        return String(link.hasSuffix(" (deleted)") ? name.dropLast(" (deleted)".count) : name)
+        // On the UTF-8 bytes: Character-wise slicing was 10% of `adopt list`.
+        let bytes = link.utf8
+        let prefix = "/memfd:".utf8.count, suffix = " (deleted)".utf8
+        guard bytes.count >= prefix else { return "" }
+        let end = bytes.count >= prefix + suffix.count && bytes.suffix(suffix.count).elementsEqual(suffix)
+            ? bytes.count - suffix.count : bytes.count
+        let start = bytes.index(bytes.startIndex, offsetBy: prefix)
+        return String(link[start..<bytes.index(bytes.startIndex, offsetBy: end)])
     }
 }
 
 extension MemfdHandler: ResourceListing {
     public func listDetail(_ description: Description) -> String {
         "seals=" + (description["seals"]?.text ?? "?")
+    }
+
+    public func listColumns(_ file: AdoptedFile) -> ListColumns {
+        ListColumns(name: Self.name(fromLink: file.link), detail: "seals=" + (file.seals ?? []).description)
     }
 }

@@ -1,5 +1,6 @@
 import RemoteFD
 import Glibc
+import Synchronization
 
 /// POSIX shared memory: files on the tmpfs mounted at /dev/shm (shm_open).
 public struct ShmHandler: ResourceHandler {
@@ -41,12 +42,24 @@ public struct ShmHandler: ResourceHandler {
         try FileBufferAccess.open(file, options: options)
     }
 
+    /// getpwuid and getgrgid read /etc/passwd and /etc/group on every
+    /// call; `adopt list` asks for every shm file, nearly always about the
+    /// same few ids.
+    private static let userNames = Mutex<[uid_t: String]>([:])
+    private static let groupNames = Mutex<[gid_t: String]>([:])
+
     static func userName(_ uid: uid_t) -> String {
-        getpwuid(uid).map { String(cString: $0.pointee.pw_name) } ?? String(uid)
+        if let known = userNames.withLock({ $0[uid] }) { return known }
+        let name = getpwuid(uid).map { String(cString: $0.pointee.pw_name) } ?? String(uid)
+        userNames.withLock { $0[uid] = name }
+        return name
     }
 
     static func groupName(_ gid: gid_t) -> String {
-        getgrgid(gid).map { String(cString: $0.pointee.gr_name) } ?? String(gid)
+        if let known = groupNames.withLock({ $0[gid] }) { return known }
+        let name = getgrgid(gid).map { String(cString: $0.pointee.gr_name) } ?? String(gid)
+        groupNames.withLock { $0[gid] = name }
+        return name
     }
 }
 
