@@ -166,7 +166,14 @@ static struct file *remotefd_open_mem(struct task_struct *task)
 	ret = vfs_path_lookup(remotefd_procmnt->mnt_root, remotefd_procmnt,
 			      name, 0, &path);
 	if (ret) {
-		mem = ERR_PTR(ret == -ENOENT ? -ESRCH : ret);
+		/*
+		 * procfs answers ENOENT for a task that is gone, and also when
+		 * it cannot allocate the inode of a live one
+		 * (proc_pid_instantiate): ENOMEM then, not ESRCH.
+		 */
+		if (ret == -ENOENT)
+			ret = pid_alive(task) ? -ENOMEM : -ESRCH;
+		mem = ERR_PTR(ret);
 	} else {
 		/* dentry_open: no DAC check of the inode, only mem_open's. */
 		mem = dentry_open(&path, O_RDONLY, current_cred());
