@@ -149,16 +149,18 @@ struct CLITests {
         producer.send("done")  // it removes its shm file and its child
     }
 
+    // 80 fds: more than the 64 from which Inventory tries fd numbers instead of readdir.
     @Test("list finds every fd of a sparse table (gaps, fds 900 and 1000), and its table shows the JSON description's name and seals")
     func listSparse() throws {
         let producer = try Producer(python: """
             import fcntl, os, sys
-            fds = [os.memfd_create("sparse-%d" % i, os.MFD_ALLOW_SEALING) for i in range(6)]
+            fds = [os.memfd_create("sparse-%d" % i, os.MFD_ALLOW_SEALING) for i in range(80)]
             for i, fd in enumerate(fds): os.ftruncate(fd, 4096 * (i + 1))
-            os.close(fds[1]); os.close(fds[3])
+            for i in (1, 3, 40, 41, 42): os.close(fds[i])
             os.dup2(fds[5], 900, inheritable=False); os.dup2(fds[4], 1000, inheritable=False)
             fcntl.fcntl(fds[2], fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW)
-            print("fds", fds[0], fds[2], fds[4], fds[5], 900, 1000, flush=True)
+            kept = [fd for i, fd in enumerate(fds) if i not in (1, 3, 40, 41, 42)]
+            print("fds", *(kept + [900, 1000]), flush=True)
             sys.stdin.readline()
             """)
         let expected = Set(producer.lines[0].split(separator: " ").dropFirst().map { Int($0)! })

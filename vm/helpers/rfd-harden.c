@@ -84,6 +84,17 @@ static double median(double *v, int n)
 	return n & 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+static double minimum(const double *v, int n)
+{
+	double m = n > 0 ? v[0] : 0;
+	int i;
+
+	for (i = 1; i < n; i++)
+		if (v[i] < m)
+			m = v[i];
+	return m;
+}
+
 static const char *ev_name(unsigned int e)
 {
 	switch (e) {
@@ -409,7 +420,7 @@ static double stall_round(int watched, int *bad, int *armfail)
 
 static int cmd_stall(void)
 {
-	double u[STALL_ROUNDS], w[STALL_ROUNDS], mu, mw;
+	double u[STALL_ROUNDS], w[STALL_ROUNDS], mu, mw, lu, lw;
 	int i, nw = 0, bad = 0, armfail = 0;
 
 	/* Interleaved, so that the host's load swings hit both alike. */
@@ -421,20 +432,28 @@ static int cmd_stall(void)
 		if (w[nw - 1] > STALL_SLOW_MS)
 			break;		/* the scenario timeout: no more rounds */
 	}
+	/*
+	 * Minima: under TCG on a loaded host single rounds of either kind
+	 * take 3-6 ms instead of 1 (seen on 5.10 and 6.1, medians 2.7-3.2x
+	 * apart by noise alone).  The noise only adds; a hook that scanned
+	 * the table per armed fd would make every watched exit slow.
+	 */
+	lu = minimum(u, nw);
+	lw = minimum(w, nw);
 	mu = median(u, nw);
 	mw = median(w, nw);
-	printf("# %s: exit with a %d-slot fd table: unwatched median %.2f ms (%d rounds), %d x %d armed closed fds median %.2f ms (%d rounds), ratio %.1f\n",
-	       T, STALL_SLOTS, mu, nw, STALL_WATCHERS, STALL_NFDS, mw,
-	       nw, mu > 0 ? mw / mu : 0);
+	printf("# %s: exit with a %d-slot fd table: unwatched min %.2f median %.2f ms (%d rounds), %d x %d armed closed fds min %.2f median %.2f ms, ratio of minima %.1f, of medians %.1f\n",
+	       T, STALL_SLOTS, lu, mu, nw, STALL_WATCHERS, STALL_NFDS, lw, mw,
+	       lu > 0 ? lw / lu : 0, mu > 0 ? mw / mu : 0);
 	check(armfail == 0, "%s: %d watches of %d closed fds armed per round",
 	      T, STALL_WATCHERS, STALL_NFDS);
 	if (nw < STALL_ROUNDS)
 		check(0, "%s: exit latency: first watched exit took %.0f ms (unwatched median %.2f ms, ratio %.0f): stopped",
 		      T, w[0], mu, mu > 0 ? w[0] / mu : 0);
 	else
-		check(mu > 0 && mw / mu < 3.0,
-		      "%s: exit latency watched/unwatched %.2f (%.2f / %.2f ms, limit 3.0)",
-		      T, mu > 0 ? mw / mu : 0, mw, mu);
+		check(lu > 0 && lw / lu < 3.0,
+		      "%s: exit latency watched/unwatched %.2f (minima %.2f / %.2f ms, limit 3.0)",
+		      T, lu > 0 ? lw / lu : 0, lw, lu);
 	check(bad == 0,
 	      "%s: every armed fd reported NOT_OPEN, then EXIT count 0 (%d watches wrong)",
 	      T, bad);

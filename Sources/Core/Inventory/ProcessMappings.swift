@@ -198,31 +198,57 @@ public final class MapsReader {
 
     /// Rss and Pss in bytes of each mapping of `pid` starting at one of
     /// `starts`, from /proc/PID/smaps (read only for processes that have
-    /// buffer mappings: it walks the page tables).
+    /// buffer mappings: it walks the page tables). The kernel formats smaps
+    /// a few VMAs per read as it is read, so it is read in pages and left
+    /// as soon as every wanted VMA's Rss and Pss are in: buffer mappings
+    /// usually lie below the libraries and the stack, whose records (most
+    /// of the file, and of its page-table walk) are then never made.
     public func residency(pid: pid_t, starts: Set<UInt64>) -> [UInt64: (rss: Int, pss: Int)] {
-        guard let length = slurp("/proc/\(pid)/smaps") else { return [:] }
+        let fd = open("/proc/\(pid)/smaps", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [:] }
+        defer { close(fd) }
+        let chunk = 4096
         var result: [UInt64: (rss: Int, pss: Int)] = [:]
-        buffer.withUnsafeBufferPointer { bytes in
-            var i = 0
-            var current: UInt64?
-            while i < length {
-                var lineEnd = i
-                while lineEnd < length && bytes[lineEnd] != 10 { lineEnd += 1 }
-                // A header starts with a hex digit; fields with a capital letter.
-                let first = bytes[i]
-                if (first >= 48 && first <= 57) || (first >= 97 && first <= 102) {
-                    var j = i
-                    let start = Self.hex(bytes, &j, lineEnd)
-                    current = starts.contains(start) ? start : nil
-                    if let current { result[current] = (0, 0) }
-                } else if let c = current {
-                    if Self.hasPrefix(bytes, i, lineEnd, "Rss:") {
-                        result[c]!.rss = Self.kilobytes(bytes, i + 4, lineEnd) * 1024
-                    } else if Self.hasPrefix(bytes, i, lineEnd, "Pss:") {
-                        result[c]!.pss = Self.kilobytes(bytes, i + 4, lineEnd) * 1024
+        var complete = 0
+        var current: UInt64?
+        var pending = 0  // bytes of an unfinished line at the buffer's start
+        while complete < starts.count {
+            if pending + chunk > buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + pending, chunk) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            let length = pending + n
+            let consumed = buffer.withUnsafeBufferPointer { bytes -> Int in
+                var i = 0
+                while i < length {
+                    var lineEnd = i
+                    while lineEnd < length && bytes[lineEnd] != 10 { lineEnd += 1 }
+                    guard lineEnd < length else { break }  // the rest comes with the next read
+                    // A header starts with a hex digit; fields with a capital letter.
+                    let first = bytes[i]
+                    if (first >= 48 && first <= 57) || (first >= 97 && first <= 102) {
+                        var j = i
+                        let start = Self.hex(bytes, &j, lineEnd)
+                        current = starts.contains(start) ? start : nil
+                        if let current { result[current] = (0, 0) }
+                    } else if let c = current {
+                        if Self.hasPrefix(bytes, i, lineEnd, "Rss:") {
+                            result[c]!.rss = Self.kilobytes(bytes, i + 4, lineEnd) * 1024
+                        } else if Self.hasPrefix(bytes, i, lineEnd, "Pss:") {
+                            result[c]!.pss = Self.kilobytes(bytes, i + 4, lineEnd) * 1024
+                            complete += 1  // Pss follows Rss
+                            current = nil
+                        }
                     }
+                    i = lineEnd + 1
                 }
-                i = lineEnd + 1
+                return i
+            }
+            pending = length - consumed
+            if pending > 0 {
+                buffer.withUnsafeMutableBytes { raw in
+                    _ = memmove(raw.baseAddress!, raw.baseAddress! + consumed, pending)
+                }
             }
         }
         return result
