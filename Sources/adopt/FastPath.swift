@@ -3,12 +3,13 @@ import Glibc
 /// Start-up fast path. swift-argument-parser builds its model of every
 /// command by reflection (Mirror, protocol-conformance and mangled-name
 /// lookups) on each run: ≈ 3 ms here, half of a whole `adopt PID FD`. The
-/// plainest command lines — `adopt PID FD` and `adopt list [--no-sharers]
-/// PID…`, decimal numbers only — mean exactly the defaults, so they go
-/// straight to the jobs the parsed commands run. Anything else (another
-/// option, a subcommand, a number that does not fit, help) takes the
-/// parser, unchanged: errors and messages still come from it. A test
-/// (FastPathTests) checks that both give the same job.
+/// plainest command lines — `adopt PID FD`, and `adopt list` with PIDs or
+/// --all and its plain flags, decimal numbers only — mean exactly what the
+/// parser would make of them, so they go straight to the jobs the parsed
+/// commands run. Anything else (another option, a flag twice, a
+/// subcommand, a number that does not fit, help) takes the parser,
+/// unchanged: errors and messages still come from it. A test
+/// (VocabularyTests) checks that both give the same job.
 enum FastPath {
     enum Job: Equatable {
         case adopt(AdoptJob)
@@ -27,19 +28,25 @@ enum FastPath {
             return .adopt(AdoptJob(pid: pid, fd: fd))
         }
         guard arguments.first == "list" else { return nil }
-        var rest = arguments.dropFirst()
-        var noSharers = false
-        if rest.first == "--no-sharers" {
-            noSharers = true
-            rest = rest.dropFirst()
+        var job = ListJob(pids: [])
+        for argument in arguments.dropFirst() {
+            if let pid = number(argument) {
+                job.pids.append(pid)
+                continue
+            }
+            // Each of list's plain flags at most once.
+            switch argument {
+            case "--no-sharers" where !job.noSharers: job.noSharers = true
+            case "--all" where !job.all: job.all = true
+            case "--no-maps" where !job.noMaps: job.noMaps = true
+            case "--no-rss" where !job.noRss: job.noRss = true
+            case "--mapped-only" where !job.mappedOnly: job.mappedOnly = true
+            default: return nil
+            }
         }
-        var pids: [Int32] = []
-        for argument in rest {
-            guard let pid = number(argument) else { return nil }
-            pids.append(pid)
-        }
-        guard !pids.isEmpty else { return nil }
-        return .list(ListJob(noSharers: noSharers, pids: pids))
+        // ListCommand.validate: pids, or --all.
+        guard job.all == job.pids.isEmpty else { return nil }
+        return .list(job)
     }
 
     /// Decimal digits only, fitting an Int32: what the parser accepts for

@@ -16,7 +16,9 @@ struct VocabularyTests {
 
     @Test("the fast path and ArgumentParser make the same job of the same arguments",
           arguments: [["1234", "3"], ["1", "0"], ["2147483647", "2147483647"],
-                      ["list", "1"], ["list", "1", "2", "3"], ["list", "--no-sharers", "42"]])
+                      ["list", "1"], ["list", "1", "2", "3"], ["list", "--no-sharers", "42"],
+                      ["list", "--all"], ["list", "--all", "--no-rss"], ["list", "--no-maps", "7", "--no-sharers"],
+                      ["list", "--mapped-only", "--all", "--no-maps", "--no-rss", "--no-sharers"]])
     func fastPathMatchesParser(arguments: [String]) throws {
         let fast = try #require(FastPath.job(for: arguments))
         #expect(try Self.parsedJob(arguments) == fast)
@@ -24,7 +26,8 @@ struct VocabularyTests {
 
     @Test("whatever the fast path does not take exactly is left to the parser",
           arguments: [["--json", "1", "3"], ["1", "-3"], ["+1", "3"], ["1"], ["1", "2", "3"], ["99999999999", "3"],
-                      ["list"], ["list", "--all"], ["list", "1", "--json"], ["show", "1", "3"], ["list", "--no-sharers"]])
+                      ["list"], ["list", "1", "--json"], ["show", "1", "3"], ["list", "--no-sharers"],
+                      ["list", "--all", "1"], ["list", "--all", "--all"], ["list", "--via", "pidfd", "1"], ["list", "-1"]])
     func fastPathDeclines(arguments: [String]) {
         #expect(FastPath.job(for: arguments) == nil)
     }
