@@ -18,6 +18,10 @@ public protocol AcquisitionBackend {
     /// fd numbers (`adopt list`), to whom a closed one is no news and must
     /// cost no more than the failed call.
     func acquireIfOpen(fd: Int32, of target: TargetProcess) throws(AdoptError) -> FileDescriptor?
+    /// Whether `acquireIfOpen` of a closed fd costs about one failed
+    /// syscall (pidfd: one EBADF), so that a listing may try fd numbers
+    /// instead of reading /proc/PID/fd.
+    var probesClosedFDsCheaply: Bool { get }
     /// Which of its ways the last `acquire` took, where a backend has
     /// several ("handle", "getfd" for kmod); printed as "via: NAME (PATH)".
     var lastPath: String? { get }
@@ -26,6 +30,7 @@ public protocol AcquisitionBackend {
 extension AcquisitionBackend {
     public var semanticsNote: String? { nil }
     public var lastPath: String? { nil }
+    public var probesClosedFDsCheaply: Bool { false }
 
     public func acquireIfOpen(fd: Int32, of target: TargetProcess) throws(AdoptError) -> FileDescriptor? {
         do {

@@ -7,6 +7,7 @@ public struct PidfdBackend: AcquisitionBackend {
     public init() {}
 
     public var name: String { "pidfd" }
+    public var probesClosedFDsCheaply: Bool { true }
 
     public var isAvailable: Bool {
         // pidfd_getfd on an invalid pidfd: EBADF if the syscall exists.

@@ -133,13 +133,13 @@ public struct Inventory {
     /// The fd rows of `pid`; the target, for its mappings, when it could be opened.
     ///
     /// Which fds are open: where the kernel counts them (the size of
-    /// /proc/PID/fd, 6.2 on) and there are 64 or more, fd numbers are tried
-    /// from 0 up until that many were taken — a miss is one EBADF, cheaper
-    /// than readdir, which builds a dentry per fd (≈ 1 µs each, a miss
-    /// ≈ 0.5). A sparse table (more misses than half the fds + 16) goes on
-    /// with readdir for the numbers above. Smaller tables (one getdents,
-    /// often sparse: a shell's 0, 1, 2 and 255) and older kernels use
-    /// readdir alone.
+    /// /proc/PID/fd, 6.2 on), there are 64 or more and the backend's misses
+    /// are cheap (pidfd), fd numbers are tried from 0 up until that many
+    /// were taken — a miss is one EBADF, cheaper than readdir, which builds
+    /// a dentry per fd (≈ 1 µs each, a miss ≈ 0.5). A sparse table (more
+    /// misses than half the fds + 16) goes on with readdir for the numbers
+    /// above. Smaller tables (one getdents, often sparse: a shell's 0, 1, 2
+    /// and 255), older kernels and the other backends use readdir alone.
     @discardableResult
     private func scan(pid: pid_t, links: OwnFDLinks, describe: Bool, into result: inout Result) -> TargetProcess? {
         let count: Int
@@ -180,13 +180,14 @@ public struct Inventory {
         }
         var next: Int32 = 0
         var found = 0
-        while count >= 64 && found < count && Int(next) - found <= count / 2 + 16 {
+        let probe = count >= 64 && backend.probesClosedFDsCheaply
+        while probe && found < count && Int(next) - found <= count / 2 + 16 {
             let (open, goOn) = take(next)
             next += 1
             guard goOn else { return target }
             if open { found += 1 }
         }
-        guard found < count || count < 64 else { return target }
+        guard !probe || found < count else { return target }
         switch Self.fdNumbers(pid: pid) {
         case .success(let fds):
             for fd in fds where fd >= next {
