@@ -210,7 +210,7 @@ declare -A LISTPER LISTIN
 say "== 3. adopt list against lsfd and lsof"
 for n in 1000 10000 19000; do list_case $n; done
 [[ $QUICK == 1 ]] || list_case 10000 --mix
-row "3" "per-memfd floor in C (getfd, fstat, fstatfs, readlink, seals, close)" "-" "C $(fmt "$LISTSAME") µs" "-" "info" "-"
+row "3" "per-memfd floor in C: adopt list's syscalls (getfd, fstat, readlinkat of one O_PATH handle, seals, close)" "-" "C $(fmt "$LISTSAME") µs" "-" "info" "-"
 
 # ---- 4. data path ---------------------------------------------------------------
 say "== 4. 1 GiB memfd: dump and map-read"

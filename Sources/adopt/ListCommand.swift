@@ -166,13 +166,20 @@ struct Totals {
         var seen = Set<FileKey>(minimumCapacity: entries.count)
         var order: [String] = []
         var sums: [String: (count: Int, bytes: Int)] = [:]
+        // Rows come in runs of one type: the last key's slot is kept.
+        var last: (key: String, index: Dictionary<String, (count: Int, bytes: Int)>.Index)?
         func add(_ key: String, _ size: Int) {
-            if let i = sums.index(forKey: key) {
+            if let l = last, l.key == key {
+                sums.values[l.index].count += 1
+                sums.values[l.index].bytes += size
+            } else if let i = sums.index(forKey: key) {
                 sums.values[i].count += 1
                 sums.values[i].bytes += size
+                last = (key, i)
             } else {
                 order.append(key)
                 sums[key] = (1, size)
+                last = (key, sums.index(forKey: key)!)
             }
         }
         // Fields read in place (no copy of each entry and its description).

@@ -137,16 +137,22 @@ struct TextTable {
     }
 
     mutating func add<I: BinaryInteger>(_ value: I) {
-        let start = cells.count
-        var v = value.magnitude
-        if value < 0 { cells.append(UInt8(ascii: "-")) }
-        let digitsStart = cells.count
-        repeat {
-            cells.append(UInt8(ascii: "0") + UInt8(v % 10))
-            v /= 10
-        } while v > 0
-        cells[digitsStart...].reverse()
-        end(width: cells.count - start)
+        // Digits right to left into a stack buffer, appended at once.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { digits in
+            var at = digits.count
+            var v = value.magnitude
+            repeat {
+                at -= 1
+                digits[at] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            } while v > 0
+            if value < 0 {
+                at -= 1
+                digits[at] = UInt8(ascii: "-")
+            }
+            cells.append(contentsOf: UnsafeBufferPointer(rebasing: digits[at...]))
+            end(width: digits.count - at)
+        }
     }
 
     private mutating func end(width: Int) {

@@ -19,7 +19,9 @@
  *                 fdinfo (flags), open /proc/PID/fd/N, poll pidfd, fstat,
  *                 fstatfs, readlink, close, close
  *   list-same     what `adopt list` does per memfd: pidfd_getfd, fstat,
- *                 fstatfs, readlink, F_GET_SEALS, close
+ *                 readlinkat of an O_PATH handle on /proc/self/fd/N (opened
+ *                 once: N is reused), F_GET_SEALS, close (fstatfs: once
+ *                 per filesystem, not per fd)
  *   map-fresh     same-kept + mmap of the whole buffer + munmap (fd FIRST only)
  * Copy modes (fd FIRST of PID, a big memfd; result in MB/s):
  *   memcpy        memcpy from a pre-faulted mapping into a 1 MiB buffer (the bandwidth limit)
@@ -187,9 +189,21 @@ static void op(const char *mode)
 		close(fd);
 		close(p);
 	} else if (!strcmp(mode, "list-same")) {
+		static int handle = -1, handle_fd = -1;
+		struct stat st;
 		int fd = pidfd_getfd(kept_pidfd, next_fd());
 		if (fd < 0) die("pidfd_getfd");
-		identify(fd);
+		if (fstat(fd, &st) < 0) die("fstat");
+		if (fd != handle_fd) {
+			char path[64];
+			if (handle >= 0)
+				close(handle);
+			snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+			handle = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			if (handle < 0) die("open O_PATH");
+			handle_fd = fd;
+		}
+		if (readlinkat(handle, "", linkbuf, sizeof(linkbuf)) < 0) die("readlinkat");
 		if (fcntl(fd, F_GET_SEALS) < 0) die("F_GET_SEALS");
 		close(fd);
 	} else if (!strcmp(mode, "map-fresh")) {

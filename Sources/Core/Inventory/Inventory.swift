@@ -104,15 +104,16 @@ public struct Inventory {
                             describe: describe, into: &result, mappers: &mappers)
             }
         }
-        var holders = Holders(result.entries)
+        // SHARED-WITH: only a sharer scan or a second listed process can fill it.
+        var holders = findSharers || Set(pids).subtracting([me]).count > 1 ? Holders(result.entries) : nil
         if findSharers && !result.entries.isEmpty {
             let scanned = Set(pids)
             for pid in Self.allPids() where !scanned.contains(pid) && pid != me {
-                for id in Self.fileIDs(pid: pid) { holders.add(pid, ifListed: id) }
+                for id in Self.fileIDs(pid: pid) { holders?.add(pid, ifListed: id) }
                 guard mappings else { continue }
                 for m in maps.mappings(pid: pid) ?? [] {
                     let id = FileID(device: m.device, inode: m.inode)
-                    guard holders.add(pid, ifListed: id) else { continue }
+                    guard holders?.add(pid, ifListed: id) == true else { continue }
                     if m.bufferType == "dmabuf" { mappers[id, default: []].insert(pid) }
                 }
             }
@@ -123,9 +124,11 @@ public struct Inventory {
             let n = mappers[FileID(device: result.entries[i].device, inode: result.entries[i].inode)]?.count ?? 1
             result.entries[i].pss = rss / max(n, 1)
         }
-        for i in result.entries.indices {
-            result.entries[i].sharedWith = holders.others(
-                of: result.entries[i].pid, FileID(device: result.entries[i].device, inode: result.entries[i].inode))
+        if let holders {
+            for i in result.entries.indices {
+                result.entries[i].sharedWith = holders.others(
+                    of: result.entries[i].pid, FileID(device: result.entries[i].device, inode: result.entries[i].inode))
+            }
         }
         return result
     }

@@ -31,6 +31,6 @@ package final class OwnFDLinks {
             handleFD = handle >= 0 ? fd : -1
         }
         guard handle >= 0 else { return ProcFiles.ownFDLink(fd) }
-        return ProcFiles.readLink(at: handle, "")
+        return ProcFiles.readLink(ofHandle: handle)
     }
 }

@@ -78,6 +78,11 @@ package enum ProcFiles {
         withLinkBuffer { readlinkat(directoryFD, name, $0, $1) }
     }
 
+    /// The target of the link that `handle` (O_PATH | O_NOFOLLOW) is open on.
+    package static func readLink(ofHandle handle: Int32) -> String? {
+        withLinkBuffer { readlinkat(handle, "", $0, $1) }
+    }
+
     /// Runs a readlink-like call on a stack buffer (no heap array to fill
     /// and convert: a listing reads one link per fd).
     private static func withLinkBuffer(_ call: (UnsafeMutablePointer<CChar>, Int) -> Int) -> String? {

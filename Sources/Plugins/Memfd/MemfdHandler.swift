@@ -36,13 +36,17 @@ public struct MemfdHandler: ResourceHandler {
     /// "/memfd:cam0 (deleted)" → "cam0".
     static func name(fromLink link: String) -> String {
         // On the UTF-8 bytes: Character-wise slicing was 10% of `adopt list`.
-        let bytes = link.utf8
-        let prefix = "/memfd:".utf8.count, suffix = " (deleted)".utf8
-        guard bytes.count >= prefix else { return "" }
-        let end = bytes.count >= prefix + suffix.count && bytes.suffix(suffix.count).elementsEqual(suffix)
-            ? bytes.count - suffix.count : bytes.count
-        let start = bytes.index(bytes.startIndex, offsetBy: prefix)
-        return String(link[start..<bytes.index(bytes.startIndex, offsetBy: end)])
+        var link = link
+        return link.withUTF8 { bytes in
+            let prefix = 7  // "/memfd:"
+            let suffix = " (deleted)".utf8
+            guard bytes.count >= prefix else { return "" }
+            var end = bytes.count
+            if end - prefix >= suffix.count && bytes[(end - suffix.count)...].elementsEqual(suffix) {
+                end -= suffix.count
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[prefix..<end]), as: UTF8.self)
+        }
     }
 }
 
