@@ -113,9 +113,11 @@ func printPreview(_ description: Description, _ access: any BufferAccess, offset
 /// line cost as much as the scan behind them.
 struct TextTable {
     private var cells: [UInt8] = []
-    /// Where each cell ends in `cells`, and its width, row after row.
-    private var ends: [Int] = []
-    private var cellWidths: [Int] = []
+    /// Where each cell ends in `cells`, and its width, row after row
+    /// (32 bits: a table is far below 2 GiB, and these arrays are touched
+    /// page by page).
+    private var ends: [Int32] = []
+    private var cellWidths: [Int32] = []
     private var widths: [Int]
     private var column = 0
 
@@ -156,8 +158,8 @@ struct TextTable {
     }
 
     private mutating func end(width: Int) {
-        ends.append(cells.count)
-        cellWidths.append(width)
+        ends.append(Int32(cells.count))
+        cellWidths.append(Int32(width))
         widths[column] = max(widths[column], width)
         column = column + 1 == widths.count ? 0 : column + 1
     }
@@ -167,7 +169,7 @@ struct TextTable {
         let columns = widths.count
         var size = cells.count + footer.reduce(0) { $0 + $1.utf8.count + 1 }
         for i in cellWidths.indices {
-            size += i % columns == columns - 1 ? 1 : widths[i % columns] - cellWidths[i] + 2
+            size += i % columns == columns - 1 ? 1 : widths[i % columns] - Int(cellWidths[i]) + 2
         }
         let out = [UInt8](unsafeUninitializedCapacity: size) { out, count in
             var at = 0
@@ -178,13 +180,14 @@ struct TextTable {
             cells.withUnsafeBufferPointer { cells in
                 var start = 0
                 for i in ends.indices {
-                    put(UnsafeBufferPointer(rebasing: cells[start..<ends[i]]))
-                    start = ends[i]
+                    let end = Int(ends[i])
+                    put(UnsafeBufferPointer(rebasing: cells[start..<end]))
+                    start = end
                     if i % columns == columns - 1 {
                         out[at] = UInt8(ascii: "\n")
                         at += 1
                     } else {
-                        let pad = widths[i % columns] - cellWidths[i] + 2
+                        let pad = widths[i % columns] - Int(cellWidths[i]) + 2
                         (out.baseAddress! + at).initialize(repeating: UInt8(ascii: " "), count: pad)
                         at += pad
                     }

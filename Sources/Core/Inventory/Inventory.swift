@@ -159,6 +159,7 @@ public struct Inventory {
             result.errors.append(InventoryError(pid: pid, error: error, message: error.detail))
             return nil
         }
+        result.entries.reserveCapacity(result.entries.count + count)
         /// Adds `fd`'s row; false when the process cannot be read further.
         func take(_ fd: Int32) -> (open: Bool, goOn: Bool) {
             let raw: FileDescriptor
