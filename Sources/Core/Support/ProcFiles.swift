@@ -72,12 +72,6 @@ package enum ProcFiles {
         }
     }
 
-    /// The target of the link `name` in the directory `directoryFD`
-    /// (readlinkat: no walk of the directory's path for each call).
-    package static func readLink(at directoryFD: Int32, _ name: String) -> String? {
-        withLinkBuffer { readlinkat(directoryFD, name, $0, $1) }
-    }
-
     /// The target of the link that `handle` (O_PATH | O_NOFOLLOW) is open on.
     package static func readLink(ofHandle handle: Int32) -> String? {
         withLinkBuffer { readlinkat(handle, "", $0, $1) }
