@@ -183,14 +183,14 @@ list_case() { # N ARGS...
 	local n=$1 rounds
 	shift
 	start_holder --memfds "$n" "$@"
-	if ((n >= 10000)); then rounds=$((RR / 2 + 1)); else rounds=$RR; fi
+	rounds=$RR
 	local res
 	res=$("$T" "$rounds" 1 "$BIN/adopt" list --no-sharers "$HP" -- "$BIN/adopt" list "$HP" \
-		-- "$(command -v lsfd)" -p "$HP" -- "$(command -v lsof)" -n -p "$HP")
+		-- "$(command -v lsfd)" -p "$HP" -- "$(command -v lsof)" -n -p "$HP" -- "$CB/listfloor" "$HP")
 	stop_holder
 	local -a m
 	mapfile -t m < <(awk '{print $1}' <<< "$res")
-	local nosh=${m[0]} sh=${m[1]} lsfd=${m[2]} lsof=${m[3]} kind=memfds
+	local nosh=${m[0]} sh=${m[1]} lsfd=${m[2]} lsof=${m[3]} floor=${m[4]} kind=memfds
 	[[ $* == *--mix* ]] && kind="fds, mixed (1/4 memfds)"
 	local per=$(awk -v t="$nosh" -v n="$n" 'BEGIN {print t / n}')
 	if [[ $kind == memfds ]]; then
@@ -204,6 +204,7 @@ list_case() { # N ARGS...
 	r=$(ratio "$lsfd" "$sh")
 	row "3" "\`adopt list\` (sharer scan), $n $kind, µs/fd" "adopt $(fmt "$(awk -v t="$sh" -v n="$n" 'BEGIN {print t / n}')")" "lsfd -p $(fmt "$(awk -v t="$lsfd" -v n="$n" 'BEGIN {print t / n}')")" "$r× faster" "≥ 4×" "$(goal_ge "$r" 4)"
 	row "3" "… against lsof, $n $kind, µs/fd" "adopt --no-sharers $(fmt "$per")" "lsof -n -p $(fmt "$(awk -v t="$lsof" -v n="$n" 'BEGIN {print t / n}')")" "$(ratio "$lsof" "$nosh")× faster" "info" "-"
+	row "3" "… against the floor: a C process making only adopt's syscalls, no rows (lsfd / floor = the best ratio reachable)" "adopt --no-sharers $(fmt "$per")" "C listfloor $(fmt "$(awk -v t="$floor" -v n="$n" 'BEGIN {print t / n}')")" "$(ratio "$nosh" "$floor")× the floor; ceiling $(ratio "$lsfd" "$floor")×" "info" "-"
 	LISTPER[$n$kind]=$per
 }
 declare -A LISTPER LISTIN

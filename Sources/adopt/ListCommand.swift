@@ -78,18 +78,25 @@ struct ListJob: Equatable {
         for i in result.entries.indices {
             // Read in place: no copy of each entry.
             table.add(result.entries[i].pid)
-            if result.entries[i].fd < 0 { table.add("-") } else { table.add(result.entries[i].fd) }
+            if result.entries[i].fd < 0 { table.addDash() } else { table.add(result.entries[i].fd) }
             table.add(result.entries[i].type)
             table.add(result.entries[i].size)
             table.add(result.entries[i].inode)
-            table.add(result.entries[i].name ?? "-")
+            if let name = result.entries[i].name { table.add(name) } else { table.addDash() }
             table.add(result.entries[i].detail)
-            let sharers = result.entries[i].sharedWith
-            table.add(sharers.isEmpty ? "-" : sharers.map(String.init).joined(separator: ","))
+            if result.entries[i].sharedWith.isEmpty {
+                table.addDash()
+            } else {
+                table.add(result.entries[i].sharedWith.map(String.init).joined(separator: ","))
+            }
             table.add(result.entries[i].held)
-            table.add(Self.rangesColumn(result.entries[i].mappings))
-            if let rss = result.entries[i].rss { table.add(rss) } else { table.add("-") }
-            if let pss = result.entries[i].pss { table.add(pss) } else { table.add("-") }
+            if result.entries[i].mappings.isEmpty {
+                table.addDash()
+            } else {
+                table.add(Self.rangesColumn(result.entries[i].mappings))
+            }
+            if let rss = result.entries[i].rss { table.add(rss) } else { table.addDash() }
+            if let pss = result.entries[i].pss { table.add(pss) } else { table.addDash() }
         }
         let footer = result.errors.map { "error: \($0)" }
             + ["total: \(totals.count) buffers, \(totals.bytes) bytes (read via \(result.method))"]

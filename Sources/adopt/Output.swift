@@ -107,101 +107,151 @@ func printPreview(_ description: Description, _ access: any BufferAccess, offset
 
 /// The one table printer (adopt list, keeper list): columns padded to
 /// their widest cell, two spaces apart, the last one unpadded; footer
-/// lines after. Cells are appended as bytes to one buffer (numbers as
-/// digits, no String each), widths kept as they come, and the table is
-/// written at once: with 10 000 rows, a String per cell and a print per
-/// line cost as much as the scan behind them.
-struct TextTable {
-    private var cells: [UInt8] = []
-    /// Where each cell ends in `cells`, and its width, row after row
-    /// (32 bits: a table is far below 2 GiB, and these arrays are touched
-    /// page by page).
-    private var ends: [Int32] = []
-    private var cellWidths: [Int32] = []
-    private var widths: [Int]
+/// lines after. Cells are copied as bytes into one growable buffer
+/// (numbers as digits, no String each) with their end offsets, and the
+/// table is written at once: with 10 000 rows, a String per cell and a
+/// print per line cost as much as the scan behind them. Raw buffers, not
+/// arrays: an append is a bounds check and a copy, not a uniqueness and
+/// capacity check per array (a quarter of `adopt list`'s own work).
+struct TextTable: ~Copyable {
+    private var cells: UnsafeMutableBufferPointer<UInt8>
+    private var used = 0
+    /// Where each cell ends in `cells`, row after row (32 bits: a table is
+    /// far below 2 GiB, and this buffer is touched page by page).
+    private var ends: UnsafeMutableBufferPointer<Int32>
+    private var count = 0
+    /// Display widths of the cells that are not ASCII (their width is not
+    /// their byte count), by cell index: rare, so looked up only when any.
+    private var wideCells: [Int: Int] = [:]
+    /// Each column's widest cell so far.
+    private var widths: UnsafeMutableBufferPointer<Int>
     private var column = 0
 
     init(header: [String], expectedRows: Int = 0) {
-        widths = Array(repeating: 0, count: header.count)
-        cells.reserveCapacity((expectedRows + 1) * header.count * 8)
-        ends.reserveCapacity((expectedRows + 1) * header.count)
-        cellWidths.reserveCapacity((expectedRows + 1) * header.count)
+        widths = .allocate(capacity: header.count)
+        widths.initialize(repeating: 0)
+        cells = .allocate(capacity: max(256, (expectedRows + 1) * header.count * 8))
+        ends = .allocate(capacity: max(16, (expectedRows + 1) * header.count))
         for title in header { add(title) }
+    }
+
+    deinit {
+        cells.deallocate()
+        ends.deallocate()
+        widths.deallocate()
     }
 
     mutating func add(_ text: String) {
         var text = text
         let ascii = text.withUTF8 { bytes in
-            cells.append(contentsOf: bytes)
-            return bytes.allSatisfy { $0 < 0x80 }
+            var high: UInt8 = 0
+            for byte in bytes { high |= byte }
+            append(bytes)
+            return high < 0x80
         }
-        end(width: ascii ? text.utf8.count : text.count)
+        end(width: ascii ? nil : text.count)
     }
 
-    mutating func add<I: BinaryInteger>(_ value: I) {
-        // Digits right to left into a stack buffer, appended at once.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { digits in
+    mutating func add(_ value: Int) { addDigits(UInt64(value.magnitude), negative: value < 0) }
+    mutating func add(_ value: Int32) { addDigits(UInt64(value.magnitude), negative: value < 0) }
+    mutating func add(_ value: UInt64) { addDigits(value, negative: false) }
+
+    /// "-": an empty cell.
+    mutating func addDash() {
+        var dash = UInt8(ascii: "-")
+        withUnsafePointer(to: &dash) { append(UnsafeBufferPointer(start: $0, count: 1)) }
+        end(width: nil)
+    }
+
+    /// Digits right to left into a stack buffer, appended at once.
+    private mutating func addDigits(_ magnitude: UInt64, negative: Bool) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { digits in
             var at = digits.count
-            var v = value.magnitude
+            var v = magnitude
             repeat {
                 at -= 1
-                digits[at] = UInt8(ascii: "0") + UInt8(v % 10)
+                digits[at] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: v % 10)
                 v /= 10
             } while v > 0
-            if value < 0 {
+            if negative {
                 at -= 1
                 digits[at] = UInt8(ascii: "-")
             }
-            cells.append(contentsOf: UnsafeBufferPointer(rebasing: digits[at...]))
-            end(width: digits.count - at)
+            append(UnsafeBufferPointer(rebasing: digits[at...]))
         }
+        end(width: nil)
     }
 
-    private mutating func end(width: Int) {
-        ends.append(Int32(cells.count))
-        cellWidths.append(Int32(width))
-        widths[column] = max(widths[column], width)
+    private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        if used + bytes.count > cells.count {
+            let bigger = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(cells.count * 2, used + bytes.count))
+            bigger.baseAddress!.initialize(from: cells.baseAddress!, count: used)
+            cells.deallocate()
+            cells = bigger
+        }
+        (cells.baseAddress! + used).initialize(from: source, count: bytes.count)
+        used += bytes.count
+    }
+
+    /// Closes the cell appended last; `width` nil: its byte count.
+    private mutating func end(width: Int?) {
+        if count == ends.count {
+            let bigger = UnsafeMutableBufferPointer<Int32>.allocate(capacity: ends.count * 2)
+            bigger.baseAddress!.initialize(from: ends.baseAddress!, count: count)
+            ends.deallocate()
+            ends = bigger
+        }
+        let start = count == 0 ? 0 : Int(ends[count - 1])
+        ends[count] = Int32(used)
+        let cellWidth = width ?? used - start
+        if width != nil && cellWidth != used - start { wideCells[count] = cellWidth }
+        count += 1
+        if cellWidth > widths[column] { widths[column] = cellWidth }
         column = column + 1 == widths.count ? 0 : column + 1
     }
 
     /// Writes the table and `footer` to stdout.
     func write(footer: [String] = []) {
         let columns = widths.count
-        var size = cells.count + footer.reduce(0) { $0 + $1.utf8.count + 1 }
-        for i in cellWidths.indices {
-            size += i % columns == columns - 1 ? 1 : widths[i % columns] - Int(cellWidths[i]) + 2
-        }
-        let out = [UInt8](unsafeUninitializedCapacity: size) { out, count in
-            var at = 0
-            func put(_ bytes: UnsafeBufferPointer<UInt8>) {
-                UnsafeMutableRawPointer(out.baseAddress! + at).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
-                at += bytes.count
-            }
-            cells.withUnsafeBufferPointer { cells in
-                var start = 0
-                for i in ends.indices {
-                    let end = Int(ends[i])
-                    put(UnsafeBufferPointer(rebasing: cells[start..<end]))
-                    start = end
-                    if i % columns == columns - 1 {
-                        out[at] = UInt8(ascii: "\n")
-                        at += 1
-                    } else {
-                        let pad = widths[i % columns] - Int(cellWidths[i]) + 2
-                        (out.baseAddress! + at).initialize(repeating: UInt8(ascii: " "), count: pad)
-                        at += pad
-                    }
-                }
-            }
-            for var line in footer {
-                line.withUTF8 { put($0) }
+        let anyWide = !wideCells.isEmpty
+        // One pass: the buffer is sized for every cell padded to its column
+        // (wider than needed by the last column's padding; pages never
+        // written are never touched).
+        let rows = count / columns
+        let bound = used + rows * (widths.reduce(0, +) + 2 * columns + 1)
+            + footer.reduce(0) { $0 + $1.utf8.count + 1 }
+        let out = UnsafeMutablePointer<UInt8>.allocate(capacity: bound)
+        defer { out.deallocate() }
+        var at = 0
+        var start = 0
+        var col = 0
+        for i in 0..<count {
+            let end = Int(ends[i])
+            (out + at).initialize(from: cells.baseAddress! + start, count: end - start)
+            at += end - start
+            if col == columns - 1 {
                 out[at] = UInt8(ascii: "\n")
                 at += 1
+                col = 0
+            } else {
+                let pad = widths[col] - (anyWide ? wideCells[i] ?? end - start : end - start) + 2
+                memset(out + at, 0x20, pad)
+                at += pad
+                col += 1
             }
-            count = at
+            start = end
+        }
+        for var line in footer {
+            line.withUTF8 { bytes in
+                if let base = bytes.baseAddress { (out + at).initialize(from: base, count: bytes.count) }
+                at += bytes.count
+            }
+            out[at] = UInt8(ascii: "\n")
+            at += 1
         }
         fflush(stdout)
-        _ = out.withUnsafeBytes { writeAll(STDOUT_FILENO, $0) }
+        _ = writeAll(STDOUT_FILENO, UnsafeRawBufferPointer(start: out, count: at))
     }
 }
 

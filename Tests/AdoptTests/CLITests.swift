@@ -184,6 +184,26 @@ struct CLITests {
         producer.send("done")
     }
 
+    @Test("the table pads by characters, not bytes: a non-ASCII name keeps the columns after it aligned")
+    func listAlignsNonASCII() throws {
+        let producer = try Producer(python: """
+            import os, sys
+            fds = [os.memfd_create(n) for n in ("café-ünï", "plain", "x" * 40)]
+            print("fds", *fds, flush=True)
+            sys.stdin.readline()
+            """)
+        let run = try Run.adopt(["list", "--no-sharers", String(producer.pid)])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n").filter { $0.hasPrefix("PID") || $0.hasPrefix("\(producer.pid) ") }
+        #expect(lines.count == 4, "\(run.stdout)")
+        // DETAIL starts at the same character column on every line.
+        let columns = Set(lines.map { line in line.distance(from: line.startIndex, to: line.range(of: line.hasPrefix("PID") ? "DETAIL" : "seals=")!.lowerBound) })
+        #expect(columns.count == 1, "\(run.stdout)")
+        // 8 characters in a 40-wide column, then the 2-space gap.
+        #expect(run.stdout.contains("café-ünï" + String(repeating: " ", count: 34) + "seals="), "\(run.stdout)")
+        producer.send("done")
+    }
+
     @Test("a process list cannot inspect is one error line, not a failed listing")
     func listWithError() throws {
         let producer = try Producer(Producers.memfd, [])

@@ -50,15 +50,15 @@ public struct InventoryError: Error, CustomStringConvertible, Sendable {
 public struct Inventory {
     public let handlers: HandlerRegistry
     public let backend: any AcquisitionBackend
-    /// Each handler's `ResourceListing`, looked up once, not per fd.
-    private let listings: [(any ResourceListing)?]
+    /// Each handler's listing facts, looked up once, not per fd.
+    private let rowMakers: [RowMaker]
     /// statfs answers shared by every fd of a scan.
     private let filesystems = FilesystemCache()
 
     public init(handlers: HandlerRegistry, backend: any AcquisitionBackend) {
         self.handlers = handlers
         self.backend = backend
-        listings = handlers.handlers.map { $0 as? any ResourceListing }
+        rowMakers = handlers.handlers.map(RowMaker.init)
     }
 
     public struct Result {
@@ -313,22 +313,46 @@ public struct Inventory {
                               device: m.device, inode: m.inode, size: size)
     }
 
+    /// A handler and what its rows need of it. A class, so that a row
+    /// borrows it instead of copying two existentials (a tenth of the
+    /// Swift work per row of `adopt list`).
+    private final class RowMaker {
+        let handler: any ResourceHandler
+        /// The handler's `ResourceListing`, if it has one.
+        let listing: (any ResourceListing)?
+        let type: String
+        let totalsKey: String?
+
+        init(_ handler: any ResourceHandler) {
+            self.handler = handler
+            listing = handler as? any ResourceListing
+            type = handler.type
+            totalsKey = listing?.totalsKey
+        }
+
+        func entry(for file: AdoptedFile, describe: Bool) -> InventoryEntry {
+            // A handler without a listing is described for its name.
+            let described = describe || listing == nil ? handler.describe(file) : nil
+            let columns: ListColumns
+            if let described {
+                columns = listing?.listColumns(from: described) ?? ListColumns(name: described.name, detail: "")
+            } else {
+                columns = listing!.listColumns(file)
+            }
+            return InventoryEntry(
+                pid: file.pid, fd: file.fd, type: type, description: describe ? described : nil,
+                name: columns.name, detail: columns.detail,
+                totalsKey: totalsKey, totalsValue: columns.totalsValue,
+                // The fstat made by AdoptedFile a few µs ago: a second one
+                // per fd (currentSize) cost 6% of a listing.
+                device: file.device, inode: file.inode, size: Int(file.stat.st_size))
+        }
+    }
+
     /// The row for `file`, if a handler takes it.
     private func entry(for file: AdoptedFile, describe: Bool) -> InventoryEntry? {
         guard let index = handlers.index(for: file) else { return nil }
-        let handler = handlers.handlers[index]
-        let listing = listings[index]
-        // A handler without a listing is described for its name.
-        let described = describe || listing == nil ? handler.describe(file) : nil
-        let columns = listing.map { listing in described.map(listing.listColumns(from:)) ?? listing.listColumns(file) }
-            ?? ListColumns(name: described?.name, detail: "")
-        return InventoryEntry(
-            pid: file.pid, fd: file.fd, type: handler.type, description: describe ? described : nil,
-            name: columns.name, detail: columns.detail,
-            totalsKey: listing?.totalsKey, totalsValue: columns.totalsValue,
-            // The fstat made by AdoptedFile a few µs ago: a second one
-            // per fd (currentSize) cost 6% of a listing.
-            device: file.device, inode: file.inode, size: Int(file.stat.st_size))
+        return rowMakers[index].entry(for: file, describe: describe)
     }
 
     struct FileID: Hashable {

@@ -78,13 +78,25 @@ package enum ProcFiles {
     }
 
     /// Runs a readlink-like call on a stack buffer (no heap array to fill
-    /// and convert: a listing reads one link per fd).
+    /// and convert: a listing reads one link per fd). 512 bytes first,
+    /// which holds any memfd or dma-buf name and stays on the stack (a
+    /// temporary allocation above 1 KiB may go to the heap); PATH_MAX
+    /// when that was too short.
     private static func withLinkBuffer(_ call: (UnsafeMutablePointer<CChar>, Int) -> Int) -> String? {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Int(PATH_MAX) + 1) { buffer in
+        var truncated = false
+        let link = withLinkBuffer(capacity: 512, truncated: &truncated, call)
+        return truncated ? withLinkBuffer(capacity: Int(PATH_MAX) + 1, truncated: &truncated, call) : link
+    }
+
+    /// nil when the call failed, or filled the whole buffer (`truncated`).
+    private static func withLinkBuffer(capacity: Int, truncated: inout Bool,
+                                       _ call: (UnsafeMutablePointer<CChar>, Int) -> Int) -> String? {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
             let n = buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-                call($0, buffer.count - 1)
+                call($0, buffer.count)
             }
-            guard n >= 0 else { return nil }
+            truncated = n == buffer.count
+            guard n >= 0 && n < buffer.count else { return nil }
             return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<n]), as: UTF8.self)
         }
     }

@@ -1,3 +1,4 @@
+import Glibc
 import RemoteFD
 
 /// memfd_create(2) files: tmpfs (or hugetlbfs) inodes whose link reads
@@ -12,7 +13,16 @@ public struct MemfdHandler: ResourceHandler {
         guard file.isRegularFile,
               file.filesystemMagic == FilesystemMagic.tmpfs || file.filesystemMagic == FilesystemMagic.hugetlbfs
         else { return false }
-        return file.link.hasPrefix("/memfd:")
+        var link = file.link
+        return link.withUTF8 { Self.hasMemfdPrefix($0) }
+    }
+
+    /// "/memfd:" at the start, compared as bytes (`hasPrefix` compares
+    /// Characters: a tenth of a listing's own work per memfd).
+    private static func hasMemfdPrefix(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let prefix: StaticString = "/memfd:"
+        return bytes.count >= prefix.utf8CodeUnitCount
+            && memcmp(bytes.baseAddress!, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0
     }
 
     public func describe(_ file: AdoptedFile) -> Description {
@@ -39,11 +49,13 @@ public struct MemfdHandler: ResourceHandler {
         var link = link
         return link.withUTF8 { bytes in
             let prefix = 7  // "/memfd:"
-            let suffix = " (deleted)".utf8
+            let suffix: StaticString = " (deleted)"
             guard bytes.count >= prefix else { return "" }
             var end = bytes.count
-            if end - prefix >= suffix.count && bytes[(end - suffix.count)...].elementsEqual(suffix) {
-                end -= suffix.count
+            if end - prefix >= suffix.utf8CodeUnitCount
+                && memcmp(bytes.baseAddress! + end - suffix.utf8CodeUnitCount, suffix.utf8Start,
+                          suffix.utf8CodeUnitCount) == 0 {
+                end -= suffix.utf8CodeUnitCount
             }
             return String(decoding: UnsafeBufferPointer(rebasing: bytes[prefix..<end]), as: UTF8.self)
         }
