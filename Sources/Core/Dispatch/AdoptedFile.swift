@@ -38,7 +38,7 @@ public final class AdoptedFile {
     private var owned = true
 
     /// `filesystems`: statfs answers shared by the files of one listing.
-    public init(descriptor: FileDescriptor, pid: pid_t, fd: Int32,
+    public convenience init(descriptor: FileDescriptor, pid: pid_t, fd: Int32,
                 backendName: String, backendNote: String? = nil,
                 filesystems: FilesystemCache? = nil) throws(Errno) {
         var st = Glibc.stat()
@@ -50,14 +50,21 @@ public final class AdoptedFile {
         } else {
             _ = try syscallValue { rfd_fstatfs(descriptor.rawValue, &magic, &blockSize) }
         }
+        self.init(descriptor: descriptor, pid: pid, fd: fd, backendName: backendName, backendNote: backendNote,
+                  stat: st, filesystemMagic: magic, filesystemBlockSize: blockSize)
+    }
+
+    /// With the facts already read (a listing's `ListedFile`).
+    init(descriptor: FileDescriptor, pid: pid_t, fd: Int32, backendName: String, backendNote: String? = nil,
+         stat: stat, filesystemMagic: UInt, filesystemBlockSize: Int) {
         self.descriptor = descriptor
         self.pid = pid
         self.fd = fd
         self.backendName = backendName
         self.backendNote = backendNote
-        self.stat = st
-        self.filesystemMagic = magic
-        self.filesystemBlockSize = blockSize
+        self.stat = stat
+        self.filesystemMagic = filesystemMagic
+        self.filesystemBlockSize = filesystemBlockSize
         self.record = nil
     }
 

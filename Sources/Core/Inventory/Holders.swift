@@ -12,9 +12,17 @@ struct Holders {
         first.reserveCapacity(entries.count)
         for i in entries.indices {
             let id = Inventory.FileID(device: entries[i].device, inode: entries[i].inode)
-            if first[id] == nil { first[id] = entries[i].pid } else { add(entries[i].pid, ifListed: id) }
+            // One hash for the usual new buffer; a second one only for a repeat.
+            if let holder = first.updateValue(entries[i].pid, forKey: id) {
+                first[id] = holder
+                add(entries[i].pid, ifListed: id)
+            }
         }
     }
+
+    /// Whether any buffer has a second holder: if none has, every
+    /// SHARED-WITH is empty and the entries need not be asked one by one.
+    var anyShared: Bool { !more.isEmpty }
 
     /// Records that `pid` holds `id`, if `id` is a listed buffer; whether it is.
     @discardableResult

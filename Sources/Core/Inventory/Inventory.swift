@@ -84,7 +84,7 @@ public struct Inventory {
         /// Which processes map each dma-buf (its Pss divisor).
         var mappers: [FileID: Set<pid_t>] = [:]
         // Every adopted fd's link, read without a path walk each.
-        let links = OwnFDLinks()
+        let links = ListingLinks()
         let me = getpid()
         let module = ModuleInventoryReader(backend: backend)
         result.method = module != nil ? "kmod (inventory)" : backend.name
@@ -124,7 +124,7 @@ public struct Inventory {
             let n = mappers[FileID(device: result.entries[i].device, inode: result.entries[i].inode)]?.count ?? 1
             result.entries[i].pss = rss / max(n, 1)
         }
-        if let holders {
+        if let holders, holders.anyShared {
             for i in result.entries.indices {
                 result.entries[i].sharedWith = holders.others(
                     of: result.entries[i].pid, FileID(device: result.entries[i].device, inode: result.entries[i].inode))
@@ -144,7 +144,7 @@ public struct Inventory {
     /// above. Smaller tables (one getdents, often sparse: a shell's 0, 1, 2
     /// and 255), older kernels and the other backends use readdir alone.
     @discardableResult
-    private func scan(pid: pid_t, links: OwnFDLinks, describe: Bool, into result: inout Result) -> TargetProcess? {
+    private func scan(pid: pid_t, links: ListingLinks, describe: Bool, into result: inout Result) -> TargetProcess? {
         let count: Int
         switch Self.openFDCount(pid: pid) {
         case .success(let n): count = n
@@ -173,13 +173,33 @@ public struct Inventory {
                 result.errors.append(InventoryError(pid: pid, error: error, message: error.detail))
                 return (true, false)
             }
-            if let file = try? AdoptedFile(descriptor: raw, pid: pid, fd: fd, backendName: backend.name,
-                                           filesystems: filesystems) {
-                file.ownLinks = links
-                if let entry = entry(for: file, describe: describe) { result.entries.append(entry) }
-            } else {
+            var st = Glibc.stat()
+            guard fstat(raw.rawValue, &st) == 0,
+                  let facts = try? filesystems.facts(of: raw.rawValue, device: UInt64(st.st_dev)) else {
                 try? raw.close()
+                return (true, true)
             }
+            // A table row straight from the handlers' listRow where they
+            // can tell (no AdoptedFile); --json describes every file.
+            if !describe {
+                let listed = ListedFile(pid: pid, fd: fd, descriptor: raw.rawValue, stat: st,
+                                        filesystemMagic: facts.magic, filesystemBlockSize: facts.blockSize, links: links)
+                switch row(for: listed) {
+                case .none:
+                    try? raw.close()
+                    return (true, true)
+                case .entry(let entry):
+                    try? raw.close()
+                    result.entries.append(entry)
+                    return (true, true)
+                case .needsFile:
+                    break
+                }
+            }
+            let file = AdoptedFile(descriptor: raw, pid: pid, fd: fd, backendName: backend.name, stat: st,
+                                   filesystemMagic: facts.magic, filesystemBlockSize: facts.blockSize)
+            file.ownLinks = links.reader
+            if let entry = entry(for: file, describe: describe) { result.entries.append(entry) }
             return (true, true)
         }
         var next: Int32 = 0
@@ -225,7 +245,14 @@ public struct Inventory {
             let target = try TargetProcess(pid: pid)
             opened = target
             try module.forEachRecord(of: target) { record in
-                let file = AdoptedFile(record: record, pid: pid, backendName: backend.name)
+                if !describe {
+                    switch row(for: ListedFile(pid: pid, record: record)) {
+                    case .none: return
+                    case .entry(let entry): return result.entries.append(entry)
+                    case .needsFile: break
+                    }
+                }
+                let file = AdoptedFile(record: ModuleFileRecord(record), pid: pid, backendName: backend.name)
                 if let entry = entry(for: file, describe: describe) { result.entries.append(entry) }
             }
         } catch {
@@ -330,6 +357,8 @@ public struct Inventory {
             totalsKey = listing?.totalsKey
         }
 
+        func listRow(_ file: ListedFile) -> ListedRow { listing?.listRow(file) ?? .needsFile }
+
         func entry(for file: AdoptedFile, describe: Bool) -> InventoryEntry {
             // A handler without a listing is described for its name.
             let described = describe || listing == nil ? handler.describe(file) : nil
@@ -339,14 +368,39 @@ public struct Inventory {
             } else {
                 columns = listing!.listColumns(file)
             }
-            return InventoryEntry(
-                pid: file.pid, fd: file.fd, type: type, description: describe ? described : nil,
+            // The fstat made by AdoptedFile a few µs ago: a second one
+            // per fd (currentSize) cost 6% of a listing.
+            return entry(pid: file.pid, fd: file.fd, stat: file.stat, columns, description: describe ? described : nil)
+        }
+
+        func entry(pid: pid_t, fd: Int32, stat: stat, _ columns: ListColumns,
+                   description: Description? = nil) -> InventoryEntry {
+            InventoryEntry(
+                pid: pid, fd: fd, type: type, description: description,
                 name: columns.name, detail: columns.detail,
                 totalsKey: totalsKey, totalsValue: columns.totalsValue,
-                // The fstat made by AdoptedFile a few µs ago: a second one
-                // per fd (currentSize) cost 6% of a listing.
-                device: file.device, inode: file.inode, size: Int(file.stat.st_size))
+                device: UInt64(stat.st_dev), inode: UInt64(stat.st_ino), size: Int(stat.st_size))
         }
+    }
+
+    private enum ListedDecision {
+        /// No handler takes the file.
+        case none
+        case entry(InventoryEntry)
+        /// A handler needs an `AdoptedFile` to decide.
+        case needsFile
+    }
+
+    /// The row for `listed` as the handlers' `listRow` tell it, in their order.
+    private func row(for listed: ListedFile) -> ListedDecision {
+        for maker in rowMakers {
+            switch maker.listRow(listed) {
+            case .notMine: continue
+            case .row(let columns): return .entry(maker.entry(pid: listed.pid, fd: listed.fd, stat: listed.stat, columns))
+            case .needsFile: return .needsFile
+            }
+        }
+        return .none
     }
 
     /// The row for `file`, if a handler takes it.

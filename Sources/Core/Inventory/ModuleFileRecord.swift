@@ -29,19 +29,10 @@ public struct ModuleFileRecord {
         fd = rec.fd
         flags = Int32(bitPattern: rec.f_flags)
         closeOnExec = rec.info & UInt32(REMOTEFD_INFO_CLOEXEC) != 0
-        var st = Glibc.stat()
-        st.st_mode = rec.mode
-        st.st_dev = UInt(rec.dev)
-        st.st_rdev = UInt(rec.rdev)
-        st.st_ino = UInt(rec.ino)
-        st.st_size = Int(rec.size)
-        st.st_uid = rec.uid
-        st.st_gid = rec.gid
-        st.st_nlink = UInt(rec.nlink)
-        stat = st
+        stat = Self.stat(of: rec)
         filesystemMagic = UInt(rec.fs_magic)
         filesystemBlockSize = Int(rec.fs_bsize)
-        seals = rec.info & UInt32(REMOTEFD_INFO_SEALS) != 0 ? Int32(bitPattern: rec.seals) : nil
+        seals = Self.seals(of: rec)
         let base = UnsafeRawPointer(r)
         func text<T>(_ field: KeyPath<remotefd_fd_record, T>) -> String {
             let offset = MemoryLayout<remotefd_fd_record>.offset(of: field)!
@@ -52,6 +43,32 @@ public struct ModuleFileRecord {
         exporter = isDmabuf ? text(\.exp_name) : nil
         bufferName = isDmabuf ? text(\.buf_name) : nil
         fileCount = Int64(rec.file_count)
+    }
+
+    /// The record's stat fields as a `stat`.
+    static func stat(of rec: remotefd_fd_record) -> Glibc.stat {
+        var st = Glibc.stat()
+        st.st_mode = rec.mode
+        st.st_dev = UInt(rec.dev)
+        st.st_rdev = UInt(rec.rdev)
+        st.st_ino = UInt(rec.ino)
+        st.st_size = Int(rec.size)
+        st.st_uid = rec.uid
+        st.st_gid = rec.gid
+        st.st_nlink = UInt(rec.nlink)
+        return st
+    }
+
+    static func seals(of rec: remotefd_fd_record) -> Int32? {
+        rec.info & UInt32(REMOTEFD_INFO_SEALS) != 0 ? Int32(bitPattern: rec.seals) : nil
+    }
+
+    /// The name field's bytes (NUL-terminated in the record), lent.
+    static func withName<R>(of r: UnsafePointer<remotefd_fd_record>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let offset = MemoryLayout<remotefd_fd_record>.offset(of: \.name)!
+        let name = (UnsafeRawPointer(r) + offset).assumingMemoryBound(to: UInt8.self)
+        let length = strnlen(UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self), Int(REMOTEFD_NAME_LEN))
+        return body(UnsafeBufferPointer(start: name, count: length))
     }
 
     /// The fdinfo lines handlers read, as /proc/PID/fdinfo/N would show them.

@@ -21,9 +21,10 @@ final class ModuleInventoryReader {
 
     deinit { records.deallocate() }
 
-    /// Calls `body` for each open fd of `target`, in fd order.
+    /// Calls `body` for each open fd of `target`, in fd order, with its
+    /// record in the reader's buffer (valid during the call).
     func forEachRecord(of target: TargetProcess,
-                       _ body: (ModuleFileRecord) -> Void) throws(AdoptError) {
+                       _ body: (UnsafePointer<remotefd_fd_record>) -> Void) throws(AdoptError) {
         var request = remotefd_inventory()
         request.start_fd = 0
         request.count = UInt32(capacity)
@@ -36,7 +37,7 @@ final class ModuleInventoryReader {
                 throw AcquireFailure.explain(err, pid: target.pid, fd: nil, backend: "kmod")
             }
             for i in 0..<Int(request.returned) {
-                body(ModuleFileRecord(records + i))
+                body(records + i)
             }
             guard request.next_fd >= 0 else { return }
             request.start_fd = request.next_fd

@@ -14,6 +14,13 @@ public protocol ResourceListing {
     /// description is built only for `--json`), so a handler seeing many
     /// fds implements it from the cheap facts; the default describes.
     func listColumns(_ file: AdoptedFile) -> ListColumns
+    /// Probe and columns in one, from the listing's view of the fd, with
+    /// no `AdoptedFile` made: `.notMine` where `probe` would refuse the
+    /// file, `.row` where it would take it. The default, `.needsFile`,
+    /// makes the listing build an `AdoptedFile` and probe as usual; a
+    /// handler seeing many fds answers at least `.notMine` from the cheap
+    /// facts. Not used for `--json`, which describes every row.
+    func listRow(_ file: ListedFile) -> ListedRow
 }
 
 /// What a handler adds to an `adopt list` row.
@@ -34,6 +41,8 @@ public struct ListColumns: Sendable {
 
 extension ResourceListing {
     public var totalsKey: String? { nil }
+
+    public func listRow(_ file: ListedFile) -> ListedRow { .needsFile }
 
     /// The columns as `description` gives them (the default `listColumns`).
     public func listColumns(from description: Description) -> ListColumns {

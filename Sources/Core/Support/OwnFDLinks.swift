@@ -25,12 +25,27 @@ package final class OwnFDLinks {
 
     /// The link of our fd `fd`, which the caller holds open.
     package func link(of fd: Int32) -> String? {
+        guard moveHandle(to: fd) else { return ProcFiles.ownFDLink(fd) }
+        return ProcFiles.readLink(ofHandle: handle)
+    }
+
+    /// The link of our fd `fd` into `buffer`: its length, or -1 when it
+    /// cannot be read or does not fit.
+    package func read(of fd: Int32, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        guard moveHandle(to: fd) else { return -1 }
+        let n = buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+            readlinkat(handle, "", $0, buffer.count)
+        }
+        return n < buffer.count ? n : -1
+    }
+
+    /// Points the handle at /proc/self/fd/`fd`; false when it cannot be opened.
+    private func moveHandle(to fd: Int32) -> Bool {
         if fd != handleFD, directory >= 0 {
             if handle >= 0 { close(handle) }
             handle = rfd_open_link_handle(directory, String(fd))
             handleFD = handle >= 0 ? fd : -1
         }
-        guard handle >= 0 else { return ProcFiles.ownFDLink(fd) }
-        return ProcFiles.readLink(ofHandle: handle)
+        return handle >= 0
     }
 }

@@ -50,6 +50,13 @@ public struct DmabufHandler: ResourceHandler {
 }
 
 extension DmabufHandler: ResourceListing {
+    /// Anything off the dma-buf and anonymous-inode filesystems is not a
+    /// dma-buf; the others are described (fdinfo).
+    public func listRow(_ file: ListedFile) -> ListedRow {
+        file.filesystemMagic == FilesystemMagic.dmabuf || file.filesystemMagic == FilesystemMagic.anonInode
+            ? .needsFile : .notMine
+    }
+
     public func listDetail(_ description: Description) -> String {
         "exporter=" + (description["exporter"]?.text ?? "-") + " name=" + (description["name"]?.text ?? "-")
     }

@@ -10,11 +10,14 @@ public struct MemfdHandler: ResourceHandler {
     public var displayName: String { "a memfd" }
 
     public func probe(_ file: AdoptedFile) -> Bool {
-        guard file.isRegularFile,
-              file.filesystemMagic == FilesystemMagic.tmpfs || file.filesystemMagic == FilesystemMagic.hugetlbfs
-        else { return false }
+        guard Self.mayBeMemfd(regular: file.isRegularFile, magic: file.filesystemMagic) else { return false }
         var link = file.link
-        return link.withUTF8 { Self.hasMemfdPrefix($0) }
+        return link.withUTF8(Self.hasMemfdPrefix)
+    }
+
+    /// What `probe` asks before reading the link.
+    private static func mayBeMemfd(regular: Bool, magic: UInt) -> Bool {
+        regular && (magic == FilesystemMagic.tmpfs || magic == FilesystemMagic.hugetlbfs)
     }
 
     /// "/memfd:" at the start, compared as bytes (`hasPrefix` compares
@@ -45,20 +48,23 @@ public struct MemfdHandler: ResourceHandler {
 
     /// "/memfd:cam0 (deleted)" → "cam0".
     static func name(fromLink link: String) -> String {
-        // On the UTF-8 bytes: Character-wise slicing was 10% of `adopt list`.
         var link = link
-        return link.withUTF8 { bytes in
-            let prefix = 7  // "/memfd:"
-            let suffix: StaticString = " (deleted)"
-            guard bytes.count >= prefix else { return "" }
-            var end = bytes.count
-            if end - prefix >= suffix.utf8CodeUnitCount
-                && memcmp(bytes.baseAddress! + end - suffix.utf8CodeUnitCount, suffix.utf8Start,
-                          suffix.utf8CodeUnitCount) == 0 {
-                end -= suffix.utf8CodeUnitCount
-            }
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[prefix..<end]), as: UTF8.self)
+        return link.withUTF8(name(fromLink:))
+    }
+
+    /// The same on the link's UTF-8 bytes (Character-wise slicing was 10%
+    /// of `adopt list`).
+    static func name(fromLink bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let prefix = 7  // "/memfd:"
+        let suffix: StaticString = " (deleted)"
+        guard bytes.count >= prefix else { return "" }
+        var end = bytes.count
+        if end - prefix >= suffix.utf8CodeUnitCount
+            && memcmp(bytes.baseAddress! + end - suffix.utf8CodeUnitCount, suffix.utf8Start,
+                      suffix.utf8CodeUnitCount) == 0 {
+            end -= suffix.utf8CodeUnitCount
         }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[prefix..<end]), as: UTF8.self)
     }
 }
 
@@ -68,6 +74,17 @@ extension MemfdHandler: ResourceListing {
     }
 
     public func listColumns(_ file: AdoptedFile) -> ListColumns {
-        ListColumns(name: Self.name(fromLink: file.link), detail: "seals=" + (file.seals ?? []).description)
+        Self.columns(name: Self.name(fromLink: file.link), seals: file.seals)
+    }
+
+    public func listRow(_ file: ListedFile) -> ListedRow {
+        guard Self.mayBeMemfd(regular: file.isRegularFile, magic: file.filesystemMagic) else { return .notMine }
+        return file.withLink { link in
+            Self.hasMemfdPrefix(link) ? .row(Self.columns(name: Self.name(fromLink: link), seals: file.seals)) : .notMine
+        }
+    }
+
+    private static func columns(name: String, seals: Seals?) -> ListColumns {
+        ListColumns(name: name, detail: "seals=" + (seals ?? []).description)
     }
 }

@@ -18,10 +18,13 @@ public struct ShmHandler: ResourceHandler {
     public var displayName: String { "a POSIX shm file" }
 
     public func probe(_ file: AdoptedFile) -> Bool {
-        guard file.isRegularFile, file.filesystemMagic == FilesystemMagic.tmpfs,
-              let shmDevice, file.device == shmDevice
-        else { return false }
+        guard mayBeShm(regular: file.isRegularFile, magic: file.filesystemMagic, device: file.device) else { return false }
         return file.link.hasPrefix(Self.directory)
+    }
+
+    /// What `probe` asks before reading the link.
+    private func mayBeShm(regular: Bool, magic: UInt, device: UInt64) -> Bool {
+        regular && magic == FilesystemMagic.tmpfs && shmDevice == device
     }
 
     public func describe(_ file: AdoptedFile) -> Description {
@@ -64,6 +67,12 @@ public struct ShmHandler: ResourceHandler {
 }
 
 extension ShmHandler: ResourceListing {
+    /// Files off /dev/shm's device are told apart without an AdoptedFile;
+    /// the others are described.
+    public func listRow(_ file: ListedFile) -> ListedRow {
+        mayBeShm(regular: file.isRegularFile, magic: file.filesystemMagic, device: file.device) ? .needsFile : .notMine
+    }
+
     public func listDetail(_ description: Description) -> String {
         let mode = description["mode"]?.text ?? "?"
         let owner = description["owner"]?.text ?? "?"

@@ -1,0 +1,115 @@
+import CShims
+import Glibc
+
+/// One fd as `adopt list` sees it before any object is made for it: the
+/// owner's fd number, what fstat and statfs said, the link text and the
+/// seals; from our descriptor of the adopted file (open only during the
+/// call the file is passed to, the link read on first use into the scan's
+/// one reusable buffer), or from the record the remotefd module's
+/// inventory wrote (no descriptor: -1). A handler's
+/// `ResourceListing.listRow` answers from it, so that a table row of
+/// 10 000 needs no `AdoptedFile`, link String or description each (a
+/// tenth of a listing's time). Valid only during that call: do not keep
+/// it, its descriptor or the bytes `withLink` lends.
+public struct ListedFile {
+    public let pid: pid_t
+    /// The fd number in the owner.
+    public let fd: Int32
+    /// Our descriptor for the file; -1 when the module described it.
+    public let descriptor: Int32
+    public let stat: stat
+    /// statfs f_type and f_bsize.
+    public let filesystemMagic: UInt
+    public let filesystemBlockSize: Int
+    private let source: Source
+
+    private enum Source {
+        case adopted(ListingLinks)
+        case record(UnsafePointer<remotefd_fd_record>)
+    }
+
+    /// An adopted file, facts read.
+    init(pid: pid_t, fd: Int32, descriptor: Int32, stat: stat, filesystemMagic: UInt, filesystemBlockSize: Int,
+         links: ListingLinks) {
+        self.pid = pid
+        self.fd = fd
+        self.descriptor = descriptor
+        self.stat = stat
+        self.filesystemMagic = filesystemMagic
+        self.filesystemBlockSize = filesystemBlockSize
+        source = .adopted(links)
+    }
+
+    /// A file of the module's inventory (the record stays in the reader's
+    /// buffer for the call).
+    init(pid: pid_t, record: UnsafePointer<remotefd_fd_record>) {
+        self.pid = pid
+        fd = record.pointee.fd
+        descriptor = -1
+        stat = ModuleFileRecord.stat(of: record.pointee)
+        filesystemMagic = UInt(record.pointee.fs_magic)
+        filesystemBlockSize = Int(record.pointee.fs_bsize)
+        source = .record(record)
+    }
+
+    public var isRegularFile: Bool { stat.st_mode & S_IFMT == S_IFREG }
+    public var device: UInt64 { UInt64(stat.st_dev) }
+    public var inode: UInt64 { UInt64(stat.st_ino) }
+
+    /// The link of /proc/PID/fd/N as UTF-8 bytes ("/memfd:cam0 (deleted)");
+    /// empty when it cannot be read. Read once per file, whoever asks.
+    public func withLink<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        switch source {
+        case .adopted(let links):
+            return links.withLink(of: descriptor, device: device, inode: inode, body)
+        case .record(let record):
+            return ModuleFileRecord.withName(of: record, body)
+        }
+    }
+
+    /// memfd seals, nil where the file cannot have seals.
+    public var seals: Seals? {
+        switch source {
+        case .adopted:
+            let raw = rfd_get_seals(descriptor)
+            return raw < 0 ? nil : Seals(rawValue: raw)
+        case .record(let record):
+            return ModuleFileRecord.seals(of: record.pointee).map { Seals(rawValue: $0) }
+        }
+    }
+}
+
+/// A handler's answer for a `ListedFile`.
+public enum ListedRow {
+    /// `probe` would refuse the file: ask the next handler.
+    case notMine
+    /// `probe` would accept it, and these are its columns.
+    case row(ListColumns)
+    /// Deciding needs what only an `AdoptedFile` gives (fdinfo, a
+    /// description): the listing makes one and probes as usual.
+    case needsFile
+}
+
+/// The link buffer of one listing scan: the link of the file being looked
+/// at, read through `OwnFDLinks` once and lent to every handler asking.
+final class ListingLinks {
+    let reader = OwnFDLinks()
+    private let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Int(PATH_MAX) + 1)
+    /// Which file `buffer` holds the link of (fd numbers are reused from
+    /// one file to the next: the inode tells them apart), and its length.
+    private var held: (descriptor: Int32, device: UInt64, inode: UInt64, length: Int)?
+
+    deinit { buffer.deallocate() }
+
+    func withLink<R>(of descriptor: Int32, device: UInt64, inode: UInt64,
+                     _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let length: Int
+        if let held, held.descriptor == descriptor, held.device == device, held.inode == inode {
+            length = held.length
+        } else {
+            length = max(reader.read(of: descriptor, into: buffer), 0)
+            held = (descriptor, device, inode, length)
+        }
+        return body(UnsafeBufferPointer(rebasing: buffer[..<length]))
+    }
+}
