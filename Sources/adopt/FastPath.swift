@@ -1,10 +1,12 @@
 import Glibc
+import RemoteFD
 
 /// Start-up fast path. swift-argument-parser builds its model of every
 /// command by reflection (Mirror, protocol-conformance and mangled-name
 /// lookups) on each run: ≈ 3 ms here, half of a whole `adopt PID FD`. The
 /// plainest command lines — `adopt PID FD`, and `adopt list` with PIDs or
-/// --all and its plain flags, decimal numbers only — mean exactly what the
+/// --all, its plain flags, `--json` and `--via NAME`, decimal numbers only —
+/// mean exactly what the
 /// parser would make of them, so they go straight to the jobs the parsed
 /// commands run. Anything else (another option, a flag twice, a
 /// subcommand, a number that does not fit, help) takes the parser,
@@ -29,13 +31,20 @@ enum FastPath {
         }
         guard arguments.first == "list" else { return nil }
         var job = ListJob(pids: [])
-        for argument in arguments.dropFirst() {
+        var via: BackendChoice?
+        var rest = arguments.dropFirst()
+        while let argument = rest.popFirst() {
             if let pid = number(argument) {
                 job.pids.append(pid)
                 continue
             }
-            // Each of list's plain flags at most once.
+            // Each of list's plain flags and options at most once.
             switch argument {
+            case "--via" where via == nil:
+                guard let value = rest.popFirst(), let choice = BackendChoice(rawValue: value) else { return nil }
+                via = choice
+                job.via = choice
+            case "--json" where !job.json: job.json = true
             case "--no-sharers" where !job.noSharers: job.noSharers = true
             case "--all" where !job.all: job.all = true
             case "--no-maps" where !job.noMaps: job.noMaps = true

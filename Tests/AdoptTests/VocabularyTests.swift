@@ -18,7 +18,9 @@ struct VocabularyTests {
           arguments: [["1234", "3"], ["1", "0"], ["2147483647", "2147483647"],
                       ["list", "1"], ["list", "1", "2", "3"], ["list", "--no-sharers", "42"],
                       ["list", "--all"], ["list", "--all", "--no-rss"], ["list", "--no-maps", "7", "--no-sharers"],
-                      ["list", "--mapped-only", "--all", "--no-maps", "--no-rss", "--no-sharers"]])
+                      ["list", "--mapped-only", "--all", "--no-maps", "--no-rss", "--no-sharers"],
+                      ["list", "--via", "pidfd", "1"], ["list", "1", "--via", "kmod", "--json"], ["list", "--json", "--all"],
+                      ["list", "--via", "procfs", "--no-sharers", "9"]])
     func fastPathMatchesParser(arguments: [String]) throws {
         let fast = try #require(FastPath.job(for: arguments))
         #expect(try Self.parsedJob(arguments) == fast)
@@ -26,8 +28,11 @@ struct VocabularyTests {
 
     @Test("whatever the fast path does not take exactly is left to the parser",
           arguments: [["--json", "1", "3"], ["1", "-3"], ["+1", "3"], ["1"], ["1", "2", "3"], ["99999999999", "3"],
-                      ["list"], ["list", "1", "--json"], ["show", "1", "3"], ["list", "--no-sharers"],
-                      ["list", "--all", "1"], ["list", "--all", "--all"], ["list", "--via", "pidfd", "1"], ["list", "-1"]])
+                      ["list"], ["show", "1", "3"], ["list", "--no-sharers"],
+                      ["list", "--all", "1"], ["list", "--all", "--all"], ["list", "-1"],
+                      ["list", "--via", "1"], ["list", "--via", "nope", "1"], ["list", "--via=pidfd", "1"],
+                      ["list", "--via", "pidfd", "--via", "kmod", "1"], ["list", "--json", "--json", "1"],
+                      ["list", "--verbose", "1"], ["list", "1", "--via"]])
     func fastPathDeclines(arguments: [String]) {
         #expect(FastPath.job(for: arguments) == nil)
     }
