@@ -38,6 +38,7 @@ public struct ListedFile {
         self.filesystemMagic = filesystemMagic
         self.filesystemBlockSize = filesystemBlockSize
         source = .adopted(links)
+        links.nextFile()
     }
 
     /// A file of the module's inventory (the record stays in the reader's
@@ -61,7 +62,7 @@ public struct ListedFile {
     public func withLink<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         switch source {
         case .adopted(let links):
-            return links.withLink(of: descriptor, device: device, inode: inode, body)
+            return links.withLink(of: descriptor, body)
         case .record(let record):
             return ModuleFileRecord.withName(of: record, body)
         }
@@ -91,25 +92,22 @@ public enum ListedRow {
 }
 
 /// The link buffer of one listing scan: the link of the file being looked
-/// at, read through `OwnFDLinks` once and lent to every handler asking.
+/// at (the `ListedFile` made last), read through `OwnFDLinks` once and
+/// lent to every handler asking.
 final class ListingLinks {
     let reader = OwnFDLinks()
     private let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Int(PATH_MAX) + 1)
-    /// Which file `buffer` holds the link of (fd numbers are reused from
-    /// one file to the next: the inode tells them apart), and its length.
-    private var held: (descriptor: Int32, device: UInt64, inode: UInt64, length: Int)?
+    /// Bytes of `buffer` holding the current file's link; nil: not read yet.
+    private var length: Int?
 
     deinit { buffer.deallocate() }
 
-    func withLink<R>(of descriptor: Int32, device: UInt64, inode: UInt64,
-                     _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        let length: Int
-        if let held, held.descriptor == descriptor, held.device == device, held.inode == inode {
-            length = held.length
-        } else {
-            length = max(reader.read(of: descriptor, into: buffer), 0)
-            held = (descriptor, device, inode, length)
-        }
+    /// A new file is looked at (fd numbers are reused from one to the next).
+    func nextFile() { length = nil }
+
+    func withLink<R>(of descriptor: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let length = self.length ?? max(reader.read(of: descriptor, into: buffer), 0)
+        self.length = length
         return body(UnsafeBufferPointer(rebasing: buffer[..<length]))
     }
 }
