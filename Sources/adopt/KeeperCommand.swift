@@ -71,9 +71,9 @@ struct KeeperCommand: ParsableCommand {
                 return
             }
             if let handOn {
-                try handOn.perform([adoption], pid: info.sourcePID, defaultName: name, socket: socket.path) { event, fields in
+                try handOn.perform([adoption], pid: info.sourcePID, defaultName: name, socket: socket.path, announce: { event, fields in
                     if event == "stored" { print("stored \(name) in the fd store as \(fields["name"]?.text ?? "")") }
-                }
+                })
                 return
             }
             var description = adoption.describe()

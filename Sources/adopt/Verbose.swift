@@ -14,9 +14,8 @@ struct StderrLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?,
-             source: String, file: String, function: String, line: UInt) {
-        printError("adopt: \(message)")
+    func log(event: LogEvent) {
+        printError("adopt: \(event.message)")
     }
 }
 

@@ -158,9 +158,8 @@ struct WatchCommand: ParsableCommand, Deprecating {
             printError("adopt: pid \(watched): --dump writes one buffer but \(result.adopted.count) were captured: use --fd or --dump-dir")
             throw ExitCode(1)
         }
-        try handOn.perform(result.adopted, pid: watched, defaultName: FdName.sanitized(comm), socket: socket.path) {
-            printEvent($0, $1, json: json)
-        }
+        try handOn.perform(result.adopted, pid: watched, defaultName: FdName.sanitized(comm), socket: socket.path,
+                           announce: { printEvent($0, $1, json: json) })
         if !result.failures.isEmpty { throw ExitCode(1) }
     }
 
