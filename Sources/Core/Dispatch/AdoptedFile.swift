@@ -37,24 +37,19 @@ public final class AdoptedFile {
 
     private var owned = true
 
-    /// `filesystems`: statfs answers shared by the files of one listing.
     public convenience init(descriptor: FileDescriptor, pid: pid_t, fd: Int32,
-                backendName: String, backendNote: String? = nil,
-                filesystems: FilesystemCache? = nil) throws(Errno) {
+                            backendName: String, backendNote: String? = nil) throws(Errno) {
         var st = Glibc.stat()
         var magic: UInt = 0
         var blockSize = 0
         _ = try syscallValue { fstat(descriptor.rawValue, &st) }
-        if let filesystems {
-            (magic, blockSize) = try filesystems.facts(of: descriptor.rawValue, device: UInt64(st.st_dev))
-        } else {
-            _ = try syscallValue { rfd_fstatfs(descriptor.rawValue, &magic, &blockSize) }
-        }
+        _ = try syscallValue { rfd_fstatfs(descriptor.rawValue, &magic, &blockSize) }
         self.init(descriptor: descriptor, pid: pid, fd: fd, backendName: backendName, backendNote: backendNote,
                   stat: st, filesystemMagic: magic, filesystemBlockSize: blockSize)
     }
 
-    /// With the facts already read (a listing's `ListedFile`).
+    /// With the facts already read (a listing: fstat per fd, statfs per
+    /// filesystem through its `FilesystemCache`).
     init(descriptor: FileDescriptor, pid: pid_t, fd: Int32, backendName: String, backendNote: String? = nil,
          stat: stat, filesystemMagic: UInt, filesystemBlockSize: Int) {
         self.descriptor = descriptor
