@@ -110,7 +110,7 @@ let package = Package(
             name: "AdoptTests",
             dependencies: [
                 "RemoteFD", "RemoteFDHandOff", "RemoteFDKeeper", "RemoteFDCapture",
-                "MemfdPlugin", "ShmPlugin", "DmabufPlugin", "adopt",
+                "MemfdPlugin", "ShmPlugin", "DmabufPlugin", "adopt", "CShims",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Tests/AdoptTests"),

@@ -10,9 +10,23 @@ scripts/deps.sh --vm || exit 1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 host=0
+hung=0
+# A hung test fails the run instead of stalling it: each swift test (its
+# build included) is bounded, and timeout kills its whole process group.
+host_tests() {
+	local limit=$1 rc
+	shift
+	timeout -k 10 "$limit" swift test "$@" 2>&1 | tee -a "$log"
+	rc=${PIPESTATUS[0]}
+	if ((rc == 124 || rc == 137)); then
+		echo "test.sh: swift test $* did not finish within $limit s and was killed: a test started above and never ended" | tee -a "$log"
+		hung=$((hung + 1))
+	fi
+	return "$rc"
+}
 # The exit tests in a run of their own (Tests/AdoptTests/ContractExitTests.swift).
-swift test --skip ContractExitTests 2>&1 | tee "$log" || host=$?
-swift test --filter ContractExitTests 2>&1 | tee -a "$log" || host=$?
+host_tests 1200 --skip ContractExitTests || host=$?
+host_tests 600 --filter ContractExitTests || host=$?
 
 # The VM payload: release binaries with the Swift runtime linked in.
 scripts/build.sh || exit 1
@@ -26,11 +40,15 @@ host_total=$(grep -oE 'Test run with [0-9]+ test' "$log" | grep -oE '[0-9]+' | a
 host_failed=$(grep -cE '^✘ Test ".*" (with [0-9]+ test cases )?failed after' "$log" || true)
 host_skipped=$(grep -cE '^. Test ".*" skipped' "$log" || true)
 read -r vm_passed vm_failed < <(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n1 | awk '{print $1, $3}')
+if [[ -z "$host_total" && hung -gt 0 ]]; then
+	host_total=0
+fi
 if [[ -z "$host_total" || -z "${vm_passed:-}" ]]; then
 	echo "test.sh: a suite printed no result line (host: ${host_total:-none}, vm: ${vm_passed:-none})" >&2
 	exit 1
 fi
 host_passed=$((host_total - host_failed - host_skipped))
+host_failed=$((host_failed + hung)) # a killed run counts as one failure
 echo "host: $host_passed passed, $host_failed failed, $host_skipped skipped$( ((host_skipped)) && echo " (NOT RUN: see above)"); VM: $vm_passed passed, $vm_failed failed"
 echo "$((host_passed + vm_passed)) passed, $((host_failed + vm_failed)) failed, $host_skipped skipped"
 ((host == 0 && vm == 0))

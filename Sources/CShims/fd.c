@@ -1,7 +1,8 @@
-/* pidfd, fcntl, fstatfs, ioctl and close_range wrappers; errno names. */
+/* pidfd, fcntl, fstatfs, ioctl, close_range and spawn-closefrom wrappers; errno names. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <spawn.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -56,6 +57,11 @@ int rfd_open_link_handle(int dir, const char *name)
 int rfd_cloexec_from(unsigned int first)
 {
 	return (int)syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC);
+}
+
+int rfd_spawn_closefrom(posix_spawn_file_actions_t *actions, int from)
+{
+	return posix_spawn_file_actions_addclosefrom_np(actions, from);
 }
 
 int rfd_fstatfs(int fd, unsigned long *type, long *block_size)

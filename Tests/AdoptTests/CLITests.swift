@@ -82,32 +82,19 @@ struct CLITests {
     @Test("--dump - writes exactly the bytes at --offset/--length")
     func dumpRange() throws {
         let producer = try Producer(python: Producers.pythonMemfd)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Products.path("adopt"))
-        p.arguments = ["--dump", "-", "--offset", "100", "--length", "1000", String(producer.pid), String(producer.fd())]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-        #expect(Array(data) == Array(Producers.pythonMemfdBytes()[100..<1100]))
+        let run = try Run.adopt(["--dump", "-", "--offset", "100", "--length", "1000", String(producer.pid), String(producer.fd())])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.output == Array(Producers.pythonMemfdBytes()[100..<1100]))
     }
 
     @Test("--follow keeps printing after the owner exits, and says so")
     func watch() throws {
         let producer = try Producer(Producers.memfd, ["--interval", "100"])
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Products.path("adopt"))
-        p.arguments = ["--follow", "--interval", "0.2", "--count", "10", String(producer.pid), String(producer.fd())]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
+        let follow = try Spawned.adopt(["--follow", "--interval", "0.2", "--count", "10", String(producer.pid), String(producer.fd())])
         usleep(900_000)
         producer.killAndWait()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        #expect(follow.waitForExit() == 0, "\(follow.stderrText())")
+        let text = follow.remainingLines().joined(separator: "\n")
         let ticks = text.split(separator: "\n").filter { $0.hasPrefix("[") }
         #expect(ticks.count == 10)
         #expect(text.contains("owner pid \(producer.pid) has exited; the buffer is still held here"))

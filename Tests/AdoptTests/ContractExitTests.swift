@@ -5,7 +5,7 @@ import Testing
 /// ResourceHandler's contract where breaking it stops the program: exit
 /// tests. scripts/test.sh runs this suite in a `swift test` of its own:
 /// Swift Testing's exit-test monitor (waitid on any child) has been seen to
-/// leave a Foundation `Process` of another test unreaped, hanging the run.
+/// leave a child of another test unreaped, hanging the run.
 @Suite("The handler contract: what stops the program")
 struct ContractExitTests {
     @Test("a second handler with a type already registered stops the program")

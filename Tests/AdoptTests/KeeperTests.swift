@@ -110,7 +110,7 @@ struct KeeperTests {
             """)
         halfAdd.killAndWait()
 
-        #expect(held.keeper.process.isRunning)
+        #expect(held.keeper.isRunning)
         let data = try Self.dump("cam0", socket: held.socket, to: held.dir.file("out.bin"))
         #expect(checksum(data) == checksum(held.pattern))
         let list = try Run.adopt(["keeper", "list", "--socket", held.socket, "--json"])
@@ -167,7 +167,7 @@ struct KeeperTests {
         let refused = try Run.adopt(["keeper", "handover", "--socket", newSocket, "--to", held.dir.file("none.sock")])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("(ENOENT)"), "\(refused.stderr)")
-        #expect(successor.process.isRunning)
+        #expect(successor.isRunning)
         // SIGTERM: the keeper stops and removes both socket files.
         kill(successor.pid, SIGTERM)
         #expect(successor.waitForExit(timeout: 10) == 0)

@@ -4,7 +4,8 @@
  * This header holds one-line getters for constants Swift cannot import
  * (_IO*()-built ioctl numbers, expression macros) and the prototypes of the
  * wrappers; the wrappers themselves live in .c files grouped by concern:
- *   fd.c           pidfd, fcntl, fstatfs, ioctl, close_range, errno names
+ *   fd.c           pidfd, fcntl, fstatfs, ioctl, close_range, spawn closefrom,
+ *                  errno names
  *   sockets.c      SCM_RIGHTS, SO_PEERCRED, Unix addresses, accept4, timeouts
  *   signals.c      termination signals as an fd (signalfd)
  *   ptrace.c       ptrace(2) and waitpid status decoding
@@ -16,6 +17,7 @@
 #ifndef REMOTEFD_CSHIMS_H
 #define REMOTEFD_CSHIMS_H
 
+#include <spawn.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <linux/dma-buf.h>
@@ -70,6 +72,12 @@ int rfd_set_fd_flags(int fd, int flags);
 int rfd_dup_cloexec_above(int fd, int minimum);
 /* close_range(first, ~0U, CLOSE_RANGE_CLOEXEC): every fd >= first close-on-exec. */
 int rfd_cloexec_from(unsigned int first);
+
+/*
+ * posix_spawn_file_actions_addclosefrom_np (glibc 2.34, _GNU_SOURCE only):
+ * the child closes every fd >= from, whatever other threads opened.
+ */
+int rfd_spawn_closefrom(posix_spawn_file_actions_t *actions, int from);
 
 /* openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC): a handle on a link itself. */
 int rfd_open_link_handle(int dir, const char *name);
