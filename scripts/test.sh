@@ -35,11 +35,12 @@ vm=0
 ADOPT_BIN_DIR=.build/release vm/run-tests.sh 2>&1 | tee -a "$log" || vm=$?
 
 # One closing line for both suites: swift-testing's "Test run with N tests"
-# and its failed tests, plus the VM suite's "N passed, N failed".
+# and its failed and skipped tests, plus the VM suite's "N passed, N failed,
+# N skipped".
 host_total=$(grep -oE 'Test run with [0-9]+ test' "$log" | grep -oE '[0-9]+' | awk '{n += $1} END {if (NR) print n}')
 host_failed=$(grep -cE '^✘ Test ".*" (with [0-9]+ test cases )?failed after' "$log" || true)
 host_skipped=$(grep -cE '^. Test ".*" skipped' "$log" || true)
-read -r vm_passed vm_failed < <(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n1 | awk '{print $1, $3}')
+read -r vm_passed vm_failed vm_skipped < <(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n1 | awk '{print $1, $3, $5}')
 if [[ -z "$host_total" && hung -gt 0 ]]; then
 	host_total=0
 fi
@@ -49,6 +50,6 @@ if [[ -z "$host_total" || -z "${vm_passed:-}" ]]; then
 fi
 host_passed=$((host_total - host_failed - host_skipped))
 host_failed=$((host_failed + hung)) # a killed run counts as one failure
-echo "host: $host_passed passed, $host_failed failed, $host_skipped skipped$( ((host_skipped)) && echo " (NOT RUN: see above)"); VM: $vm_passed passed, $vm_failed failed"
-echo "$((host_passed + vm_passed)) passed, $((host_failed + vm_failed)) failed, $host_skipped skipped"
+echo "host: $host_passed passed, $host_failed failed, $host_skipped skipped$( ((host_skipped)) && echo " (NOT RUN: see above)"); VM: $vm_passed passed, $vm_failed failed, $vm_skipped skipped (each SKIP line above names what its kernel lacks)"
+echo "$((host_passed + vm_passed)) passed, $((host_failed + vm_failed)) failed, $((host_skipped + vm_skipped)) skipped"
 ((host == 0 && vm == 0))

@@ -3,7 +3,7 @@
 # guest kernel of vm/kernels.conf, builds the C test helpers statically,
 # packs a busybox initramfs per kernel, boots it under qemu (TCG, 1 vCPU)
 # and collects PASS/FAIL lines from the serial console.  Prints per-kernel
-# results and, last, "N passed, N failed".
+# results and, last, "N passed, N failed, N skipped".
 # Exit status: 0 all passed; 1 a scenario failed, a kernel was NOT RUN (its
 # root or kernel missing, or the module did not build), did not finish, or
 # its dmesg shows BUG/WARNING/Oops/lockdep/stall/... lines; 2 setup error.
@@ -489,6 +489,7 @@ OKRE='RCU lockdep checking is enabled'
 
 TOTAL_PASS=0
 TOTAL_FAIL=0
+TOTAL_SKIP=0
 BAD=0
 SUMMARY=()
 for id in "${IDS[@]}"; do
@@ -537,10 +538,11 @@ for id in "${IDS[@]}"; do
 	SUMMARY+=("$line")
 	TOTAL_PASS=$((TOTAL_PASS + np))
 	TOTAL_FAIL=$((TOTAL_FAIL + nf))
+	TOTAL_SKIP=$((TOTAL_SKIP + ns))
 done
 
 T_END=$(date +%s)
 say "== times: roots+builds+initramfs $((T_BUILT - T_START)) s, guests $((T_END - T_BUILT)) s, total $((T_END - T_START)) s"
 for l in "${SUMMARY[@]}"; do echo "$l"; done
-echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
+echo "$TOTAL_PASS passed, $TOTAL_FAIL failed, $TOTAL_SKIP skipped"
 [ "$TOTAL_FAIL" -eq 0 ] && [ "$BAD" -eq 0 ]

@@ -4,8 +4,8 @@
 # attach (by pid and by pidfd) and the three handle ioctls answer as
 # pidfd_getfd(2), and so does a handle attached at scope 0 and used 1.2 s
 # after the switch (the re-check of a check older than 1 s).  Scope 3 cannot
-# be lowered again: 49-handle-stress covers it when it is the last scenario;
-# 90-yama-matrix sets it for the whole suite.  Leaves ptrace_scope at 0.
+# be lowered again: 90-yama-matrix, the last scenario, covers it.  Leaves
+# ptrace_scope at 0.
 . /tests/lib.sh
 for s in 0 1 2; do
 	rfd-handle matrix handle-matrix "$s"
