@@ -4,8 +4,8 @@ import Testing
 
 /// ResourceHandler's contract where breaking it stops the program: exit
 /// tests. scripts/test.sh runs this suite in a `swift test` of its own:
-/// Swift Testing's exit-test monitor (waitid on any child) has been seen to
-/// leave a child of another test unreaped, hanging the run.
+/// Swift Testing's exit-test monitor waits on any child (waitid), while the
+/// other tests reap their own children (Spawned) with waitpid.
 @Suite("The handler contract: what stops the program")
 struct ContractExitTests {
     @Test("a second handler with a type already registered stops the program")
