@@ -16,7 +16,8 @@
  * Limits (all checked at arm time, ENOSPC)
  *   RFD_MAX_WATCHES per open file, RFD_MAX_PER_TARGET per watched process
  *   (across all watchers), max_watches_per_user (module parameter) per real
- *   uid of the callers.  So one exit does at most RFD_MAX_PER_TARGET *
+ *   uid of the callers (inside a user namespace: per owner of the outermost
+ *   one, rfd_charged_uid()).  So one exit does at most RFD_MAX_PER_TARGET *
  *   REMOTEFD_WATCH_MAX_FDS fd lookups, plus, for REMOTEFD_WATCH_ALL_FDS, one
  *   scan of its own open-fd bitmap per such watch.
  *
@@ -90,14 +91,22 @@
  *   every kernel (before v6.16 the hook runs after exit_mm()).  The hook
  *   does nothing more for them; rfd_deliver(), in process context, walks
  *   the VMAs under the mmap read lock, references each shared mapping's
- *   file (capturable kinds only) into the remaining slots, and drops the
- *   user reference, which frees the address space.
+ *   file (capturable kinds only, and those that take map_files' capability
+ *   only if the watcher had it when arming: GETMAP's rule, target.c) into
+ *   the remaining slots, and drops the user reference (mmput_async: the
+ *   teardown runs in the mm's own work item).  An exec of the watched
+ *   process drops it at once (the sched_process_exec tracepoint): the old
+ *   address space is no task's any more, and the exec makes the final
+ *   event DENIED anyway, so holding it until the new image exits would pin
+ *   memory that no RSS shows and the OOM killer cannot reach.
  *
  * What is captured
- *   Only files that cannot hold references to other open files: regular
- *   files (memfd, shm, any filesystem), directories, symlinks (O_PATH),
- *   FIFOs and pipes, and dma-bufs.  Everything else (sockets, io_uring,
- *   /dev/remotefd, other character devices, epoll and other anonymous
+ *   Only files that cannot hold references to other open files
+ *   (remotefd_file_capturable(), target.c): regular files (memfd, shm, any
+ *   filesystem), directories, symlinks (O_PATH), FIFOs and pipes, and
+ *   dma-bufs; on pseudo filesystems only pipes, dma-bufs and the kernel's
+ *   shmem (memfds), whatever their i_mode says.  Everything else (sockets, io_uring, /dev/remotefd, other
+ *   character devices, epoll, pidfds and other anonymous or pseudo-fs
  *   inodes) is reported as REMOTEFD_EVENT_SKIPPED.  A queued capture holds a
  *   reference to its file; if that file could hold the watcher's own file
  *   (an io_uring with it registered as a fixed file, a unix socket with it
@@ -109,8 +118,10 @@
  * Locking
  *   watcher->mutex (collectors, watch list) -> exec_update_lock -> task_lock
  *   -> rfd_lock (spinlock_t, process context only: hash writers, per-user
- *   counts) ; watcher->lock (spinlock_t: the queue of fired watches).  The
- *   hook takes none of them.  Lifetime against the hook: a watch is freed
+ *   counts) ; watcher->lock (spinlock_t: the queue of fired watches; the
+ *   wake-up is done under it, so that a collector that saw a watch queued
+ *   knows rfd_deliver is done with the watcher) -> the wait queue's lock.
+ *   The hooks take none of them.  Lifetime against the hook: a watch is freed
  *   with kfree_rcu() after it has been unhashed; release() disarms, then
  *   synchronize_rcu() (no hook still fills a watch of this watcher) and
  *   flush_work() (every fired watch is on the queue) before freeing.
@@ -118,6 +129,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/binfmts.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/err.h>
@@ -146,6 +158,7 @@
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <linux/uaccess.h>
+#include <linux/user_namespace.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -205,7 +218,8 @@ struct rfd_watch {
 	struct mm_struct *mm;		/* the mm checked (mmgrab) */
 	bool need_dumpable;		/* caller lacked CAP_SYS_PTRACE over mm */
 	bool all_fds;
-	bool mm_users;			/* MAPS: holds mmget(mm) */
+	bool map_capable;		/* MAPS: the caller had map_files' capability */
+	atomic_t mm_users;		/* MAPS: 1 while holding mmget(mm) */
 	u32 result;			/* final event: EXIT or DENIED */
 	u32 count;			/* FILE slots filled */
 	u32 lost;			/* ALL_FDS: fds beyond the slots */
@@ -220,29 +234,15 @@ static DEFINE_HASHTABLE(rfd_watch_hash, 10);
 static DEFINE_HASHTABLE(rfd_users, 6);
 static DEFINE_SPINLOCK(rfd_lock);
 static atomic_t rfd_narmed = ATOMIC_INIT(0);
+static atomic_t rfd_nmm_users = ATOMIC_INIT(0);	/* watches holding mmget */
 static struct tracepoint *rfd_exit_tp;
+static struct tracepoint *rfd_exec_tp;
 
 static LLIST_HEAD(rfd_fired);
 static void rfd_deliver(struct work_struct *work);
 static DECLARE_WORK(rfd_deliver_work, rfd_deliver);
 
 /* ---- exit hook (preemption disabled, no locks, no allocation) ------------ */
-
-/* Files that cannot hold a reference to another open file (header comment). */
-static bool rfd_capturable(struct file *file)
-{
-	struct inode *inode = file_inode(file);
-
-	switch (inode->i_mode & S_IFMT) {
-	case S_IFREG:
-	case S_IFDIR:
-	case S_IFLNK:
-	case S_IFIFO:
-		return true;
-	default:
-		return inode->i_sb->s_magic == DMA_BUF_MAGIC;
-	}
-}
 
 /* Takes current's fd @fd into @s. */
 static void rfd_take(struct rfd_watch *w, struct rfd_slot *s)
@@ -251,7 +251,7 @@ static void rfd_take(struct rfd_watch *w, struct rfd_slot *s)
 
 	if (!file) {
 		s->type = REMOTEFD_EVENT_NOT_OPEN;
-	} else if (!rfd_capturable(file)) {
+	} else if (!remotefd_file_capturable(file)) {
 		fput(file);
 		s->type = REMOTEFD_EVENT_SKIPPED;
 	} else {
@@ -371,6 +371,42 @@ static void rfd_exit_probe(void *data, struct task_struct *p)
 }
 #endif
 
+/*
+ * MAPS: drops the watch's user reference on the address space, once
+ * (whoever wins the exchange).  mmput_async(): callable with preemption off
+ * (the exec hook), and the teardown of a large address space runs in the
+ * mm's own work item, not in rfd_deliver's, which every release waits for.
+ */
+static void rfd_put_mm_users(struct rfd_watch *w)
+{
+	if (atomic_xchg(&w->mm_users, 0)) {
+		atomic_dec(&rfd_nmm_users);
+		mmput_async(w->mm);
+	}
+}
+
+/*
+ * The process exec'd: the address space a MAPS watch holds is no task's any
+ * more (and the exec makes the watch's final event DENIED), so let it go
+ * now rather than keep it, out of every RSS and the OOM killer's view, until
+ * the new image exits.  p == current, past exec_mmap().
+ */
+static void rfd_exec_probe(void *data, struct task_struct *p, pid_t old_pid,
+			   struct linux_binprm *bprm)
+{
+	struct pid *tgid = task_tgid(p);
+	struct rfd_watch *w;
+
+	if (!atomic_read(&rfd_nmm_users))
+		return;
+	rcu_read_lock();
+	hash_for_each_possible_rcu(rfd_watch_hash, w, hnode,
+				   (unsigned long)tgid)
+		if (w->tgid == tgid && w->mm != p->mm)
+			rfd_put_mm_users(w);
+	rcu_read_unlock();
+}
+
 /* ---- delivery (process context) ----------------------------------------- */
 
 /* MAPS: the files behind the shared mappings, into the remaining slots. */
@@ -383,7 +419,10 @@ static void rfd_take_maps(struct rfd_watch *w)
 	mmap_read_lock(w->mm);
 	remotefd_for_each_vma(vmi, w->mm, vma) {
 		if (!(vma->vm_flags & VM_SHARED) || !vma->vm_file ||
-		    !rfd_capturable(vma->vm_file))
+		    !remotefd_file_capturable(vma->vm_file))
+			continue;
+		/* GETMAP's rule, with the capability the watcher had when arming. */
+		if (!w->map_capable && remotefd_map_file_needs_cap(vma->vm_file))
 			continue;
 		if (w->nev == w->nslots) {
 			w->lost++;
@@ -411,28 +450,48 @@ static void rfd_deliver(struct work_struct *work)
 		hash_del_rcu(&w->hnode);
 		spin_unlock(&rfd_lock);
 
-		if (w->mm_users) {
-			if (w->result == REMOTEFD_EVENT_EXIT)
-				rfd_take_maps(w);
-			mmput(w->mm);
-			w->mm_users = false;
-		}
+		if (atomic_read(&w->mm_users) &&
+		    w->result == REMOTEFD_EVENT_EXIT)
+			rfd_take_maps(w);
+		rfd_put_mm_users(w);
 
+		/*
+		 * Woken under the lock: once a collector has seen the watch on
+		 * the queue (under this lock), nothing here touches wr again,
+		 * so release() after the final COLLECT may free it.
+		 */
 		wr = w->watcher;
 		spin_lock(&wr->lock);
 		list_add_tail(&w->qnode, &wr->queue);
-		spin_unlock(&wr->lock);
 		wake_up_interruptible_poll(&wr->wait, EPOLLIN | EPOLLRDNORM);
+		spin_unlock(&wr->lock);
 	}
 }
 
 /* ---- watches (process context) ------------------------------------------- */
 
-/* Charges a watch to the caller's real uid; ENOSPC over the limit. */
+/*
+ * Whom a watch is charged to: the caller's real uid, or, inside a user
+ * namespace, the owner of its outermost one: the ids of a user namespace
+ * are the owner's (subordinate ranges included), so a user cannot
+ * multiply the limit by the uids it maps.
+ */
+static kuid_t rfd_charged_uid(void)
+{
+	const struct user_namespace *ns = current_user_ns();
+
+	if (ns == &init_user_ns)
+		return current_uid();
+	while (ns->parent != &init_user_ns)
+		ns = ns->parent;
+	return ns->owner;
+}
+
+/* Charges a watch to rfd_charged_uid(); ENOSPC over the limit. */
 static int rfd_user_charge(struct rfd_watch *w)
 {
 	struct rfd_user *u, *fresh;
-	kuid_t uid = current_uid();
+	kuid_t uid = rfd_charged_uid();
 	int ret = 0;
 
 	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
@@ -488,8 +547,7 @@ static void rfd_watch_free(struct rfd_watch *w)
 		put_pid(w->tgid);
 	if (w->cred)
 		put_cred(w->cred);
-	if (w->mm_users)
-		mmput(w->mm);
+	rfd_put_mm_users(w);
 	if (w->mm)
 		mmdrop(w->mm);
 	/* The hook may still be walking past it in the hash bucket. */
@@ -576,14 +634,9 @@ static int rfd_arm_once(struct task_struct *task, struct rfd_watch *w)
 	/* ptrace_may_access()'s exemption from dumpability: the caller's. */
 	privileged = ns_capable_noaudit(remotefd_task_user_ns(task, mm),
 					 CAP_SYS_PTRACE);
-	ret = 0;
-	/* MAPS: the address space must outlive exit_mm(). */
 	maps = w->nslots > w->nfdslots;
-	if (maps && !mmget_not_zero(mm)) {
-		ret = -ESRCH;
-		goto out_unlock;
-	}
-	w->mm_users = maps;
+	/* The watcher's authority is taken now, map_files' capability too. */
+	w->map_capable = maps && remotefd_map_capable(false);
 
 	task_lock(task);
 	if (!task->mm) {
@@ -592,25 +645,22 @@ static int rfd_arm_once(struct task_struct *task, struct rfd_watch *w)
 		   rcu_access_pointer(task->real_cred) != cred) {
 		ret = -EAGAIN;		/* exec'd or new creds meanwhile */
 	} else {
+		/* From here @w owns them; rfd_watch_free() puts them. */
 		w->exec_id = task->self_exec_id;
 		w->need_dumpable = !privileged || remotefd_dumpable(task, mm);
 		w->cred = cred;
+		cred = NULL;
+		mmgrab(mm);
 		w->mm = mm;
-		ret = rfd_publish(w, task);
-		if (ret) {
-			w->cred = NULL;
-			w->mm = NULL;
-		} else {
-			cred = NULL;
-			mmgrab(mm);
+		if (maps) {
+			/* The address space must outlive exit_mm(). */
+			mmget(mm);	/* task->mm: not torn down yet */
+			atomic_set(&w->mm_users, 1);
+			atomic_inc(&rfd_nmm_users);
 		}
+		ret = rfd_publish(w, task);
 	}
 	task_unlock(task);
-	if (ret && maps) {
-		w->mm_users = false;
-		mmput(mm);		/* not the last: the mem file's mm */
-	}
-out_unlock:
 	remotefd_check_unlock(task, mem);
 out_cred:
 	if (cred)
@@ -963,16 +1013,25 @@ bool remotefd_capture_available(void)
 	return rfd_exit_tp;
 }
 
+struct rfd_tps {
+	struct tracepoint *exit;
+	struct tracepoint *exec;
+};
+
 static void rfd_find_tp(struct tracepoint *tp, void *priv)
 {
+	struct rfd_tps *tps = priv;
+
 	if (!strcmp(tp->name, "sched_process_exit"))
-		*(struct tracepoint **)priv = tp;
+		tps->exit = tp;
+	else if (!strcmp(tp->name, "sched_process_exec"))
+		tps->exec = tp;
 }
 
 /* Failure leaves the module working without REMOTEFD_FEAT_WATCH. */
 int remotefd_capture_init(void)
 {
-	struct tracepoint *tp = NULL;
+	struct rfd_tps tps = {};
 	int ret;
 
 	BUILD_BUG_ON(sizeof(struct remotefd_watch) != 40);
@@ -980,20 +1039,28 @@ int remotefd_capture_init(void)
 	BUILD_BUG_ON(sizeof(struct remotefd_capture) != 48);
 	BUILD_BUG_ON(offsetof(struct remotefd_capture, map_start) != 32);
 
-	for_each_kernel_tracepoint(rfd_find_tp, &tp);
-	if (!tp) {
-		pr_warn("no sched_process_exit tracepoint: capture on exit unavailable\n");
+	for_each_kernel_tracepoint(rfd_find_tp, &tps);
+	if (!tps.exit || !tps.exec) {
+		pr_warn("no sched_process_exit/exec tracepoint: capture on exit unavailable\n");
 		return -ENOENT;
 	}
-	/* The probe has the tracepoint's exact prototype (kCFI). */
-	ret = tracepoint_probe_register(tp, rfd_exit_probe, NULL);
+	/* The probes have the tracepoints' exact prototypes (kCFI). */
+	ret = tracepoint_probe_register(tps.exec, rfd_exec_probe, NULL);
+	if (ret)
+		goto err;
+	ret = tracepoint_probe_register(tps.exit, rfd_exit_probe, NULL);
 	if (ret) {
-		pr_warn("cannot attach to sched_process_exit (%d): capture on exit unavailable\n",
-			ret);
-		return ret;
+		tracepoint_probe_unregister(tps.exec, rfd_exec_probe, NULL);
+		tracepoint_synchronize_unregister();
+		goto err;
 	}
-	rfd_exit_tp = tp;
+	rfd_exec_tp = tps.exec;
+	rfd_exit_tp = tps.exit;
 	return 0;
+err:
+	pr_warn("cannot attach to sched_process_exit/exec (%d): capture on exit unavailable\n",
+		ret);
+	return ret;
 }
 
 /* At unload: every /dev/remotefd file is closed, so no watch is armed. */
@@ -1002,6 +1069,7 @@ void remotefd_capture_exit(void)
 	if (!rfd_exit_tp)
 		return;
 	tracepoint_probe_unregister(rfd_exit_tp, rfd_exit_probe, NULL);
+	tracepoint_probe_unregister(rfd_exec_tp, rfd_exec_probe, NULL);
 	tracepoint_synchronize_unregister();
 	flush_work(&rfd_deliver_work);
 	WARN_ON(atomic_read(&rfd_narmed));

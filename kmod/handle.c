@@ -16,7 +16,8 @@
  *     use works on a live thread of it (the leader, or another thread once
  *     the leader exited alone);
  *   - the mm that was checked (mmgrab): the process image;
- *   - the target's real_cred and dumpability when checked;
+ *   - the target's real_cred and dumpability as the check saw them (read
+ *     before it, compared after it: a change in between asks again);
  *   - the caller's cred when checked, and when (jiffies).
  *
  * Each use (rfd_handle_lock)
@@ -130,38 +131,79 @@ static bool rfd_handle_unchanged(struct rfd_handle *h, struct task_struct *task)
 	return ok;
 }
 
-/*
- * The full check, as the current caller.  Returns 0 with exec_update_lock
- * held, or -errno with nothing held.
- */
-static int rfd_handle_check(struct rfd_handle *h, struct task_struct *task)
+/* Dumpability as the permission check will see it (task->mm's). */
+static bool rfd_task_dumpable(struct task_struct *task)
 {
-	const struct cred *tcred = NULL;
+	bool dumpable;
+
+	task_lock(task);
+	dumpable = remotefd_dumpable(task, task->mm);
+	task_unlock(task);
+	return dumpable;
+}
+
+/*
+ * One full check, as the current caller, recorded in @h.  What the record
+ * keeps (the target's real_cred and dumpability) is read before the check
+ * and must be unchanged after it, so the record holds what the check saw: a
+ * target that changes ids or turns non-dumpable during the check is asked
+ * again, never recorded as checked.  The first check (attach) sets h->mm;
+ * later ones require it (ESTALE: exec'd since the attach).  Returns 0 with
+ * exec_update_lock held; -EAGAIN (changed during the check) or -errno with
+ * nothing held.
+ */
+static int rfd_check_once(struct rfd_handle *h, struct task_struct *task)
+{
+	const struct cred *tcred;
+	struct mm_struct *mm;
 	struct file *mem;
-	bool dumpable = false;
+	bool dumpable;
 	int ret = 0;
 
+	tcred = get_task_cred(task);
+	dumpable = rfd_task_dumpable(task);
 	mem = remotefd_check_lock(task);
-	if (IS_ERR(mem))
+	if (IS_ERR(mem)) {
+		put_cred(tcred);
 		return PTR_ERR(mem);
-	task_lock(task);
-	if (!task->mm) {
-		ret = -ESRCH;
-	} else if (task->mm != h->mm || mem->private_data != h->mm) {
-		ret = -ESTALE;		/* exec'd since the attach */
-	} else {
-		tcred = get_task_cred(task);
-		dumpable = remotefd_dumpable(task, h->mm);
 	}
+	mm = mem->private_data;		/* the checked mm, pinned by mem */
+	task_lock(task);
+	if (!task->mm)
+		ret = -ESRCH;
+	else if (task->mm != mm ||
+		 rcu_access_pointer(task->real_cred) != tcred ||
+		 remotefd_dumpable(task, mm) != dumpable)
+		ret = -EAGAIN;
+	else if (h->mm && h->mm != mm)
+		ret = -ESTALE;
 	task_unlock(task);
 	if (ret) {
 		remotefd_check_unlock(task, mem);
+		put_cred(tcred);
 		return ret;
+	}
+	if (!h->mm) {
+		mmgrab(mm);
+		h->mm = mm;
 	}
 	fput(mem);			/* h->mm pins the mm; keep the lock */
 	rfd_handle_record(h, tcred, dumpable);
 	put_cred(tcred);
 	return 0;
+}
+
+/* rfd_check_once, retried while the target changes under it. */
+static int rfd_handle_check(struct rfd_handle *h, struct task_struct *task)
+{
+	int ret, tries;
+
+	for (tries = 0; tries < RFD_RETRIES; tries++) {
+		ret = rfd_check_once(h, task);
+		if (ret != -EAGAIN)
+			break;
+	}
+	return ret;
 }
 
 /*
@@ -381,28 +423,6 @@ struct rfd_held {
 	bool cloexec;
 };
 
-/* F_GET_SEALS's answer, without the file being ours (shmem, hugetlbfs). */
-static bool rfd_seals(struct file *file, u32 *seals)
-{
-	struct inode *inode = file_inode(file);
-
-	/* F_GET_SEALS on an O_PATH fd is EBADF: no seals to report. */
-	if (!S_ISREG(inode->i_mode) || file->f_mode & FMODE_PATH)
-		return false;
-	switch (inode->i_sb->s_magic) {
-	case TMPFS_MAGIC:
-		*seals = READ_ONCE(SHMEM_I(inode)->seals);
-		return true;
-#ifdef CONFIG_HUGETLBFS
-	case HUGETLBFS_MAGIC:
-		*seals = READ_ONCE(HUGETLBFS_I(inode)->seals);
-		return true;
-#endif
-	default:
-		return false;
-	}
-}
-
 static void rfd_dmabuf_names(struct file *file, struct remotefd_fd_record *r)
 {
 	struct dma_buf *dmabuf = file->private_data;
@@ -441,9 +461,9 @@ static void rfd_describe(const struct rfd_held *held,
 	r->fs_magic = file_inode(file)->i_sb->s_magic;
 	r->fs_bsize = file_inode(file)->i_sb->s_blocksize;
 	r->file_count = file_count(file) - 1;	/* not ours */
-	if (rfd_seals(file, &r->seals))
+	if (remotefd_file_seals(file, &r->seals))
 		r->info |= REMOTEFD_INFO_SEALS;
-	if (r->fs_magic == DMA_BUF_MAGIC)
+	if (remotefd_file_dmabuf(file))
 		rfd_dmabuf_names(file, r);
 
 	p = d_path(&file->f_path, path, PATH_MAX);
@@ -643,45 +663,12 @@ static const struct file_operations rfd_handle_fops = {
 
 /* ---- REMOTEFD_IOC_ATTACH ------------------------------------------------- */
 
-/* The check for @task, recorded in @h.  -EAGAIN: exec'd meanwhile. */
-static int rfd_attach_once(struct rfd_handle *h, struct task_struct *task)
-{
-	const struct cred *tcred = NULL;
-	struct mm_struct *mm;
-	struct file *mem;
-	bool dumpable = false;
-	int ret = 0;
-
-	mem = remotefd_check_lock(task);
-	if (IS_ERR(mem))
-		return PTR_ERR(mem);
-	mm = mem->private_data;
-	task_lock(task);
-	if (!task->mm) {
-		ret = -ESRCH;
-	} else if (task->mm != mm) {
-		ret = -EAGAIN;
-	} else {
-		tcred = get_task_cred(task);
-		dumpable = remotefd_dumpable(task, mm);
-		mmgrab(mm);
-		h->mm = mm;
-	}
-	task_unlock(task);
-	remotefd_check_unlock(task, mem);
-	if (!ret) {
-		rfd_handle_record(h, tcred, dumpable);
-		put_cred(tcred);
-	}
-	return ret;
-}
-
 long remotefd_ioctl_attach(struct remotefd_attach __user *uarg)
 {
 	struct remotefd_attach req;
 	struct task_struct *task;
 	struct rfd_handle *h;
-	int ret, tries;
+	int ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
@@ -708,13 +695,10 @@ long remotefd_ioctl_attach(struct remotefd_attach __user *uarg)
 		ret = -ESRCH;
 		goto out_free;
 	}
-	for (tries = 0; tries < RFD_RETRIES; tries++) {
-		ret = rfd_attach_once(h, task);
-		if (ret != -EAGAIN)
-			break;
-	}
+	ret = rfd_handle_check(h, task);
 	if (ret)
 		goto out_task;
+	up_read(&task->signal->exec_update_lock);
 	put_task_struct(task);
 
 	ret = anon_inode_getfd("[remotefd-target]", &rfd_handle_fops, h,

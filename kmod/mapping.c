@@ -6,7 +6,10 @@
  * A producer that mmap()s a memfd, a shm file or a dma-buf and closes the
  * fd keeps the buffer alive through the mapping: vma->vm_file holds the
  * file.  It is the same object the owner could be ptrace'd for, so the
- * permission is REMOTEFD_IOC_GETFD's, asked the same way.
+ * permission is REMOTEFD_IOC_GETFD's, asked the same way.  Files the owner
+ * may never have held as an fd (the exec'd binary, SysV segments, shared
+ * anonymous memory, backing files) also take /proc/PID/map_files'
+ * capability: remotefd_map_file_needs_cap() in target.c.
  *
  * Locking: the caller holds the target's exec_update_lock (read) with the
  * checked mm validated as the task's mm; here mmget_not_zero() keeps the
@@ -36,6 +39,7 @@ int remotefd_map_file(struct mm_struct *mm, struct remotefd_getmap *req,
 		      struct file **filep)
 {
 	struct vm_area_struct *vma;
+	struct file *file = NULL;
 	int ret = 0;
 
 	req->kind = REMOTEFD_MAP_NONE;
@@ -59,7 +63,7 @@ int remotefd_map_file(struct mm_struct *mm, struct remotefd_getmap *req,
 	req->map_flags = vma->vm_flags & VM_SHARED ? REMOTEFD_MAP_SHARED : 0;
 	if (vma->vm_file) {
 		req->kind = REMOTEFD_MAP_FILE;
-		*filep = get_file(vma->vm_file);
+		file = get_file(vma->vm_file);
 	} else {
 		req->kind = vma_is_anonymous(vma) ? REMOTEFD_MAP_ANON :
 						    REMOTEFD_MAP_SPECIAL;
@@ -68,6 +72,16 @@ int remotefd_map_file(struct mm_struct *mm, struct remotefd_getmap *req,
 out:
 	mmap_read_unlock(mm);
 	mmput(mm);
+	/* Asked with no lock held: the capability check may audit. */
+	if (file && remotefd_map_file_needs_cap(file)) {
+		req->map_flags |= REMOTEFD_MAP_NEEDS_CAP;
+		if (!remotefd_map_capable(true)) {
+			fput(file);
+			file = NULL;
+			ret = -EPERM;
+		}
+	}
+	*filep = file;
 	return ret;
 }
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * remotefd: declarations shared by the module's files (remotefd_main.c, the
- * device and the adoption path; capture.c, capture on exit; handle.c,
- * target handles; mapping.c, the file behind a mapping).
+ * device; target.c, who may get what: target, permission check, file kinds,
+ * install; capture.c, capture on exit; handle.c, target handles; mapping.c,
+ * the file behind a mapping).
  */
 #ifndef _REMOTEFD_INTERNAL_H
 #define _REMOTEFD_INTERNAL_H
@@ -16,14 +17,23 @@ struct files_struct;
 struct pid;
 struct task_struct;
 
-/* remotefd_main.c */
-extern const struct file_operations remotefd_fops;
+/* target.c */
+int remotefd_target_init(bool kprobe);
+void remotefd_target_exit(void);
+bool remotefd_kprobe_lookup(void);
 struct file *remotefd_check_lock(struct task_struct *task);
 void remotefd_check_unlock(struct task_struct *task, struct file *mem);
 struct pid *remotefd_pidfd_pid(int pidfd);
 struct task_struct *remotefd_target_task(s32 target, u32 flags);
+int remotefd_adopt(struct task_struct *task, int fd, unsigned int o_flags,
+		   int __user *ufd);
 int remotefd_install(struct file *file, int __user *ufd, unsigned int o_flags);
 struct file *remotefd_fget_files(struct files_struct *files, unsigned int fd);
+bool remotefd_file_dmabuf(const struct file *file);
+bool remotefd_file_seals(const struct file *file, u32 *seals);
+bool remotefd_file_capturable(const struct file *file);
+bool remotefd_map_file_needs_cap(const struct file *file);
+bool remotefd_map_capable(bool audit);
 
 /* handle.c */
 struct remotefd_attach;

@@ -263,6 +263,17 @@ struct remotefd_inventory {
 
 /* struct remotefd_getmap.map_flags */
 #define REMOTEFD_MAP_SHARED	(1U << 0)	/* MAP_SHARED (else private) */
+/*
+ * The file may never have been an fd of the target: the exec'd binary or
+ * its interpreter, a SysV segment, shared anonymous memory or another
+ * kernel-internal file, an overlayfs or FUSE backing file, any file but a
+ * dma-buf, a memfd or a file of a mounted tmpfs or hugetlbfs (/dev/shm).
+ * Like /proc/PID/map_files, GETMAP returns such a file only to a caller
+ * with CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN in the initial user
+ * namespace, and fails with EPERM (this flag set) otherwise: pidfd_getfd(2)
+ * could not have given it, and an exec-only binary could not be read.
+ */
+#define REMOTEFD_MAP_NEEDS_CAP	(1U << 1)
 
 struct remotefd_getmap {
 	__s32 target;		/* in: pid or pidfd (REMOTEFD_IOC_GETMAP); 0 on a handle */
