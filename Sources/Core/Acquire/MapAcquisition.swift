@@ -175,6 +175,8 @@ public enum MapAcquisition {
                 what = m.kindDescription
             }
             throw noFile(pid: pid, address: address, what)
+        case .failure(.notPermitted) where request.map_flags & UInt32(REMOTEFD_MAP_NEEDS_CAP) != 0:
+            throw needsCapability(pid: pid, address: address)
         case .failure(let err):
             var e = AcquireFailure.explain(err, pid: pid, fd: nil, backend: "kmod")
             if err == .notPermitted || err == .permissionDenied {
@@ -183,6 +185,15 @@ public enum MapAcquisition {
             e.address = address
             throw e
         }
+    }
+
+    /// The module's GETMAP refused a file the process may never have held
+    /// as an fd (REMOTEFD_MAP_NEEDS_CAP): map_files' rule, which the
+    /// ptrace access that suffices for memfd, shm and dma-buf does not meet.
+    static func needsCapability(pid: pid_t, address: UInt64) -> AdoptError {
+        AdoptError(pid: pid, fd: nil, reason: .permissionDenied, errno: .notPermitted,
+                   "the file behind this mapping is not a memfd, /dev/shm file or dma-buf, and may never have been an fd of the process (the executable, a SysV segment, shared anonymous memory): handing it out needs \(mapFilesRule), as /proc/\(pid)/map_files does",
+                   hints: ["run as a user with CAP_CHECKPOINT_RESTORE (e.g. root)"], address: address)
     }
 
     static func nothingMapped(pid: pid_t, address: UInt64) -> AdoptError {
