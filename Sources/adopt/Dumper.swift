@@ -24,15 +24,23 @@ struct Dumper {
     /// kernel takes).
     static let progressStep = 16 << 20
 
+    /// `--dump FILE`: the name the user chose, created or truncated as they
+    /// asked (names adopt makes up go through `DumpDirectory` instead).
     func dump(to path: String, offset: Int, length: Int?) throws(AdoptError) {
         let file = adoption.file
-        let out: Int32 = path == "-" ? STDOUT_FILENO : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if path == "-" { return try dump(into: STDOUT_FILENO, named: path, offset: offset, length: length) }
+        let out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard out >= 0 else {
             throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: .init(rawValue: errno),
                              "cannot create dump file \(path)")
         }
-        defer { if out != STDOUT_FILENO { close(out) } }
+        defer { close(out) }
+        try dump(into: out, named: path, offset: offset, length: length)
+    }
 
+    /// Copies the buffer into `out`, an open file (or "-": stdout) called `path` in messages.
+    func dump(into out: Int32, named path: String, offset: Int, length: Int?) throws(AdoptError) {
+        let file = adoption.file
         let end = length.map { min(access.size, offset + $0) } ?? access.size
         let progress = isatty(STDERR_FILENO) == 1 ? ProgressBar(total: max(0, end - offset)) : nil
         var position = offset

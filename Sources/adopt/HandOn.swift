@@ -77,7 +77,7 @@ struct KeeperSocketOption: ParsableArguments {
 enum HandOn: Equatable {
     /// --dump FILE|-: copy one buffer out.
     case dump(String)
-    /// --dump-dir DIR: DIR/PID-fdN.TYPE for each.
+    /// --dump-dir DIR: DIR/PID-fdN.TYPE for each, never over an existing name.
     case dumpDir(String)
     /// --hold NAME: give them to a running keeper.
     case hold(name: String)
@@ -119,10 +119,21 @@ enum HandOn: Equatable {
             let adoption = adopted[0]
             try Dumper(access: try open(adoption), adoption: adoption).dump(to: path, offset: range.offset, length: range.length)
         case .dumpDir(let dir):
+            let directory = try DumpDirectory(dir, pid: pid)
+            // One buffer that cannot be written does not cost the others.
+            var failed = false
             for adoption in adopted {
-                let path = "\(dir)/\(pid)-\(adoption.file.handOnTag).\(adoption.type)"
-                try Dumper(access: try open(adoption), adoption: adoption).dump(to: path, offset: 0, length: nil)
+                do {
+                    let access = try open(adoption)
+                    let out = try directory.create("\(pid)-\(adoption.file.handOnTag).\(adoption.type)", for: adoption.file)
+                    defer { close(out.fd) }
+                    try Dumper(access: access, adoption: adoption).dump(into: out.fd, named: out.path, offset: 0, length: nil)
+                } catch {
+                    printError("adopt: \(error)")
+                    failed = true
+                }
             }
+            if failed { throw ExitCode(1) }
         case .hold(let name):
             let client = try KeeperClient(socketPath: socket)
             for (adoption, name) in zip(adopted, names(name)) {

@@ -53,7 +53,7 @@ struct WatchCommand: ParsableCommand, Deprecating {
     @Option(name: .long, help: "Write the captured buffer (exactly one) to FILE ('-' for standard output).")
     var dump: String?
 
-    @Option(name: .long, help: "Write each captured buffer to DIR/PID-fdN.TYPE (a mapping's: DIR/PID-mapSTART.TYPE).")
+    @Option(name: .long, help: "Write each captured buffer to DIR/PID-fdN.TYPE (a mapping's: DIR/PID-mapSTART.TYPE); a name already there is left untouched and NAME.1, NAME.2, ... used.")
     var dumpDir: String?
 
     @Option(name: .long, help: "Give the captured buffers to a running keeper under NAME (NAME.FD when several).")
