@@ -104,11 +104,20 @@ enum HandOn: Equatable {
         return nil
     }
 
+    /// --dump-dir's directory, to open before anything is captured: a bad
+    /// DIR is said at once, not once the buffers are taken (nil: no --dump-dir).
+    func dumpDirectory(pid: pid_t) throws(AdoptError) -> DumpDirectory? {
+        guard case .dumpDir(let dir) = self else { return nil }
+        return try DumpDirectory(dir, pid: pid)
+    }
+
     /// Hands `adopted` (taken from process `pid`) on. Names: the one given,
     /// else `defaultName`; NAME.FD each when there are several. `announce`
-    /// is told of each buffer held or stored. Does not return after exec.
+    /// is told of each buffer held or stored. `directory`: --dump-dir's, if
+    /// opened already. Does not return after exec.
     func perform(_ adopted: [Adoption], pid: pid_t, defaultName: String, socket: String,
                  range: (offset: Int, length: Int?) = (0, nil),
+                 directory: DumpDirectory? = nil,
                  open: (Adoption) throws -> any BufferAccess = { try $0.open() },
                  announce: (_ event: String, _ fields: Description) -> Void = { _, _ in }) throws {
         func names(_ base: String) -> [String] {
@@ -119,7 +128,7 @@ enum HandOn: Equatable {
             let adoption = adopted[0]
             try Dumper(access: try open(adoption), adoption: adoption).dump(to: path, offset: range.offset, length: range.length)
         case .dumpDir(let dir):
-            let directory = try DumpDirectory(dir, pid: pid)
+            let directory = try directory ?? DumpDirectory(dir, pid: pid)
             // One buffer that cannot be written does not cost the others.
             var failed = false
             for adoption in adopted {

@@ -123,6 +123,7 @@ struct WatchCommand: ParsableCommand, Deprecating {
             watched = found
         }
         let comm = ProcessByName.comm(of: watched) ?? "process"
+        let directory = try handOn?.dumpDirectory(pid: watched)
 
         let requested = fds.isEmpty ? nil : fds
         let result: (adopted: [Adoption], failures: [AdoptError])
@@ -159,7 +160,7 @@ struct WatchCommand: ParsableCommand, Deprecating {
             throw ExitCode(1)
         }
         try handOn.perform(result.adopted, pid: watched, defaultName: FdName.sanitized(comm), socket: socket.path,
-                           announce: { printEvent($0, $1, json: json) })
+                           directory: directory, announce: { printEvent($0, $1, json: json) })
         if !result.failures.isEmpty { throw ExitCode(1) }
     }
 

@@ -91,4 +91,21 @@ struct DumpDirectoryTests {
         let b = try Data(contentsOf: URL(fileURLWithPath: dir.file("\(producer.pid)-fd\(fdB).memfd")))
         #expect(b == Data(repeating: 0x42, count: 7000))
     }
+
+    @Test("a DIR that cannot be opened is said before anything is watched: one line, pid and errno name")
+    func badDirectory() throws {
+        let dir = try TempDir("dumpdir")
+        let producer = try Spawned(python: Self.twoMemfds)
+        _ = try producer.readLine()
+        for (path, errno) in [(dir.file("missing"), "ENOENT"), ("/proc/self/status", "ENOTDIR")] {
+            // Before anything is watched, so at once (not when the producer exits).
+            let watch = try Spawned.adopt(["watch", "--via", "pidfd", String(producer.pid), "--dump-dir", path])
+            let (stdout, stderr) = try watch.collectOutput(timeout: 10)
+            #expect(watch.waitForExit() == 1)
+            #expect(stdout.isEmpty, "nothing watched: \(String(decoding: stdout, as: UTF8.self))")
+            #expect(String(decoding: stderr, as: UTF8.self)
+                    == "adopt: pid \(producer.pid): cannot open the dump directory \(path) (\(errno))\n")
+        }
+        #expect(producer.isRunning)
+    }
 }
