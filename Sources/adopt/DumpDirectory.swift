@@ -47,11 +47,3 @@ final class DumpDirectory {
         throw file.error(.fileExists, "no free name for the dump: \(path)/\(name) and \(name).1 to \(name).\(Self.maxTries - 1) all exist")
     }
 }
-
-extension AdoptedFile {
-    /// An error about this file: "pid P fd N: …", or "pid P map 0xA: …".
-    func error(_ errno: Errno, _ message: String) -> AdoptError {
-        AdoptError(pid: pid, fd: mapping == nil ? fd : nil, reason: .other, errno: errno, message,
-                   address: mapping?.start)
-    }
-}

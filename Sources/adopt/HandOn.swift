@@ -206,4 +206,10 @@ extension AdoptedFile {
     /// "fd 5", or "map 0x7f12a000" (message prefixes).
     var label: String { mapping.map { "map 0x" + String($0.start, radix: 16) } ?? "fd \(fd)" }
     var handOnTag: String { mapping.map { "map" + String($0.start, radix: 16) } ?? "fd\(fd)" }
+
+    /// An error about this file: "pid P fd N: …", or "pid P map 0xA: …".
+    func error(_ errno: Errno, _ message: String) -> AdoptError {
+        AdoptError(pid: pid, fd: mapping == nil ? fd : nil, reason: .other, errno: errno, message,
+                   address: mapping?.start)
+    }
 }
