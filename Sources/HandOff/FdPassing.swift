@@ -32,12 +32,13 @@ public enum FdPassing {
     }
 
     /// One recvmsg: the bytes (empty at EOF) and the fds that came with
-    /// them, close-on-exec and owned by the caller.
+    /// them, close-on-exec (MSG_CMSG_CLOEXEC), owned by `fds`: those the
+    /// caller does not take are closed with it.
     public struct Received {
         public var bytes: [UInt8]
-        public var fds: [FileDescriptor]
-        /// More fds were sent than fit: the extra ones were closed.
-        public var truncated: Bool
+        public var fds: ReceivedFDs
+        /// More fds were sent than fit (MSG_CTRUNC): the extra ones were closed.
+        public var truncated: Bool { fds.truncated }
     }
 
     public static func receive(on socket: FileDescriptor, maxBytes: Int = 65536) throws(Errno) -> Received {
@@ -50,7 +51,8 @@ public enum FdPassing {
         }
         let n = try result.get()
         bytes.removeLast(maxBytes - n)
-        return Received(bytes: bytes, fds: fds[..<Int(count)].map { FileDescriptor(rawValue: $0) }, truncated: truncated != 0)
+        return Received(bytes: bytes, fds: ReceivedFDs(fds[..<Int(count)].map { FileDescriptor(rawValue: $0) },
+                                                       truncated: truncated != 0))
     }
 
     /// A connected Unix stream socket (close-on-exec).

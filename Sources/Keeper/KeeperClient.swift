@@ -10,7 +10,8 @@ public final class KeeperClient {
     public let socketPath: String
     private let socket: FileDescriptor
     private var pending: [UInt8] = []
-    private var pendingFDs: [FileDescriptor] = []
+    /// Fds that came with the reply being read.
+    private let pendingFDs = ReceivedFDs()
 
     /// Connects; `timeout` bounds every later send and receive (ms).
     public init(socketPath: String, timeout: Int32 = 10_000) throws(KeeperError) {
@@ -25,7 +26,6 @@ public final class KeeperClient {
     }
 
     deinit {
-        pendingFDs.forEach { try? $0.close() }
         try? socket.close()
     }
 
@@ -54,14 +54,13 @@ public final class KeeperClient {
             switch KeeperStatus(line: next) {
             case .ok(let words)?:
                 reply.okWords = words
-                reply.fds = pendingFDs
-                pendingFDs = []
+                reply.fds = pendingFDs.takeAll()
                 return reply
             case .err(let name, let message)?:
-                pendingFDs.forEach { try? $0.close() }
-                pendingFDs = []
+                pendingFDs.closeRest()
                 throw KeeperError(socket: socketPath, request: label, errno: Errno.named(name), message)
             case nil:
+                pendingFDs.closeRest()
                 throw KeeperError(socket: socketPath, request: request.verb, errno: .protocolError, "unexpected reply line '\(next)'")
             }
         }
@@ -75,7 +74,7 @@ public final class KeeperClient {
                 return line
             }
             let got = try FdPassing.receive(on: socket)
-            pendingFDs += got.fds
+            pendingFDs.absorb(got.fds)
             if got.bytes.isEmpty { throw Errno.connectionReset }
             pending += got.bytes
         }
@@ -90,12 +89,11 @@ public final class KeeperClient {
     /// The buffer's fields and our own fd for it (close-on-exec).
     public func get(_ name: String) throws(KeeperError) -> (HeldBufferInfo, FileDescriptor) {
         let reply = try send(.get(name: name))
-        guard let info = HeldBufferInfo(words: reply.okWords), reply.fds.count == 1 else {
-            reply.fds.forEach { try? $0.close() }
+        guard let info = HeldBufferInfo(words: reply.okWords), reply.fds.count == 1, let fd = reply.fds.take() else {
             throw KeeperError(socket: socketPath, request: "get \(name)", errno: .protocolError,
                               "the reply carried \(reply.fds.count) fds and '\(reply.okWords)'")
         }
-        return (info, reply.fds[0])
+        return (info, fd)
     }
 
     public func release(_ name: String) throws(KeeperError) {

@@ -9,10 +9,14 @@ import SystemPackage
 /// `maxRequestLength` bytes, ending in "\n"), words separated by one
 /// space. A reply is zero or more `buffer …` lines followed by one status
 /// line: `ok [WORDS]` or `err ERRNAME MESSAGE`. Fds travel with SCM_RIGHTS:
-/// attached to the request line (add, import, listener) or to the reply
-/// (get). A client that goes away mid-request costs the keeper nothing: a
-/// request is acted on only once its whole line has arrived, and fds that
-/// came with an unfinished line are closed.
+/// attached to the request line (add, import, listener: exactly one; any
+/// other request with an fd is refused) or to the reply (get). Fds a
+/// request brought and the keeper did not keep are closed once it is
+/// answered; a request whose fds were cut short (MSG_CTRUNC) is refused. A
+/// listener must be a listening Unix stream socket. A client that goes
+/// away mid-request costs the keeper nothing: a request is acted on only
+/// once its whole line has arrived, and fds that came with an unfinished
+/// line are closed.
 ///
 /// The requests are `KeeperRequest`'s cases (parsed and formatted there),
 /// the status line is `KeeperStatus`.
@@ -83,8 +87,8 @@ public struct KeeperReply {
     public var buffers: [HeldBufferInfo] = []
     /// The words after "ok".
     public var okWords: String = ""
-    /// The fds that came with the reply (owned by the receiver).
-    public var fds: [FileDescriptor] = []
+    /// The fds that came with the reply: those not taken close with it.
+    public var fds = ReceivedFDs()
 
     public init() {}
 }

@@ -20,17 +20,22 @@ extension Keeper {
         peer.uid == 0 || peer.uid == geteuid()
     }
 
-    /// One request line → one reply. Fds the request brought are in
-    /// client.fds; a verb that keeps one removes it from there (the rest are
-    /// closed by the caller).
-    func handle(_ line: String, from client: Client) -> Reply {
+    /// One request line → one reply. `fds` came with the line: a verb that
+    /// keeps one `take()`s it; the caller closes the rest.
+    func handle(_ line: String, fds: ReceivedFDs, from peer: FdPassing.PeerCredentials) -> Reply {
+        if fds.truncated {
+            // Some of its fds never arrived: act on none of it.
+            return .err(.messageTooLong, "the fds attached to the request were cut short (MSG_CTRUNC); nothing done")
+        }
         let request: KeeperRequest
         do {
             request = try KeeperRequest(line: line)
         } catch {
             return .err(.invalidArgument, error.message)
         }
-        let peer = client.peer
+        guard fds.count == request.attachedFDs else {
+            return .err(.invalidArgument, "\(request.verb) takes \(request.attachedFDs) fd(s) attached, got \(fds.count)")
+        }
         switch request {
         case .list:
             return list(for: peer)
@@ -39,12 +44,12 @@ extension Keeper {
         case .release(let name):
             return release(name, for: peer)
         case .add(let name, let source):
-            return add(name, owner: peer.uid, source: source, verb: "add", line: line, from: client)
+            return add(name, owner: peer.uid, source: source, verb: "add", line: line, fd: fds.take()!)
         case .importBuffer(let name, let owner, let source):
             guard isTrusted(peer) else { return .err(.permissionDenied, "only root or uid \(geteuid()) may import buffers") }
-            return add(name, owner: owner, source: source, verb: "import", line: line, from: client)
+            return add(name, owner: owner, source: source, verb: "import", line: line, fd: fds.take()!)
         case .listener(let path):
-            return listener(path, for: peer, from: client)
+            return listener(path, for: peer, fd: fds.take()!)
         case .handover(let path):
             guard isTrusted(peer) else { return .err(.permissionDenied, "only root or uid \(geteuid()) may hand the keeper over") }
             return handover(to: path)
@@ -98,14 +103,11 @@ extension Keeper {
     }
 
     /// `add` (owner: the peer) and `import` (owner: as the old keeper says).
+    /// `fd` is the request's: kept, or closed here.
     private func add(_ name: String, owner: uid_t, source: KeeperRequest.Source?, verb: String,
-                     line: String, from client: Client) -> Reply {
-        guard client.fds.count == 1 else {
-            return .err(.invalidArgument, "\(verb) needs exactly one fd attached (got \(client.fds.count))")
-        }
+                     line: String, fd: FileDescriptor) -> Reply {
         let sourcePID = source?.pid ?? -1
         let sourceFD = source?.fd ?? -1
-        let fd = client.fds.removeFirst()
         let file: AdoptedFile
         do {
             file = try AdoptedFile(descriptor: fd, pid: sourcePID, fd: sourceFD, backendName: verb)
@@ -126,14 +128,39 @@ extension Keeper {
         return .ok(info.words)
     }
 
-    private func listener(_ path: String, for peer: FdPassing.PeerCredentials, from client: Client) -> Reply {
-        guard isTrusted(peer) else { return .err(.permissionDenied, "only root or uid \(geteuid()) may pass listeners") }
-        guard client.fds.count == 1 else { return .err(.invalidArgument, "listener needs one fd attached") }
-        listeners.append(Listener(socket: client.fds.removeFirst(), path: path))
+    /// `fd` is the request's: kept as a listener, or closed here.
+    private func listener(_ path: String, for peer: FdPassing.PeerCredentials, fd: FileDescriptor) -> Reply {
+        if let refusal = refusal(ofListener: fd, path: path, for: peer) {
+            try? fd.close()
+            return refusal
+        }
+        listeners.append(Listener(socket: fd, path: path))
         var fields = Description()
         fields.append("socket", path)
         report("listening", fields)
         return .ok()
+    }
+
+    /// Why `fd` may not be served at `path` (nil: it may). It is polled and
+    /// accepted on for the keeper's life: only a listening Unix stream
+    /// socket will do (a pipe would be kept for nothing, or spin the loop).
+    private func refusal(ofListener fd: FileDescriptor, path: String, for peer: FdPassing.PeerCredentials) -> Reply? {
+        guard isTrusted(peer) else { return .err(.permissionDenied, "only root or uid \(geteuid()) may pass listeners") }
+        func option(_ name: Int32) -> Int32? {
+            var value: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            return getsockopt(fd.rawValue, SOL_SOCKET, name, &value, &length) == 0 ? value : nil
+        }
+        guard let domain = option(SO_DOMAIN) else {
+            return .err(.current, "listener \(path): the fd attached is not a socket")
+        }
+        guard domain == AF_UNIX, option(SO_TYPE) == Int32(SOCK_STREAM.rawValue), option(SO_ACCEPTCONN) == 1 else {
+            return .err(.invalidArgument, "listener \(path): the fd attached is not a listening Unix stream socket")
+        }
+        if listeners.contains(where: { $0.path == path }) {
+            return .err(.fileExists, "listener \(path): this keeper serves that path already")
+        }
+        return nil
     }
 
     /// Imports every buffer into the keeper at `path`, passes it our

@@ -16,7 +16,8 @@ public final class Keeper {
         let socket: FileDescriptor
         let peer: FdPassing.PeerCredentials
         var input: [UInt8] = []
-        var fds: [FileDescriptor] = []
+        /// The fds that came with the unfinished line in `input`.
+        let pending = ReceivedFDs()
 
         init(socket: FileDescriptor, peer: FdPassing.PeerCredentials) {
             self.socket = socket
@@ -24,8 +25,7 @@ public final class Keeper {
         }
 
         func close() {
-            fds.forEach { try? $0.close() }
-            fds = []
+            pending.closeRest()
             try? socket.close()
         }
     }
@@ -49,6 +49,9 @@ public final class Keeper {
     var handedOver = false
 
     public static let maxClients = 256
+    /// No request takes more than one fd: a line that has gathered more
+    /// than one message's worth ends its connection.
+    static let maxPendingFDs = Int(RFD_MAX_PASSED_FDS)
 
     public init(handlers: HandlerRegistry, report: @escaping Reporter) {
         self.handlers = handlers
@@ -190,9 +193,14 @@ public final class Keeper {
             if error != .interrupted && error != .resourceTemporarilyUnavailable { drop(client) }
             return
         }
-        client.fds += got.fds
+        client.pending.absorb(got.fds)
         if got.bytes.isEmpty {
             // EOF: whatever half request and fds it left are dropped.
+            drop(client)
+            return
+        }
+        if client.pending.count > Self.maxPendingFDs {
+            _ = try? FdPassing.send(Array("err ETOOMANYREFS more than \(Self.maxPendingFDs) fds attached to one request\n".utf8), on: client.socket)
             drop(client)
             return
         }
@@ -200,17 +208,17 @@ public final class Keeper {
         while let nl = client.input.firstIndex(of: UInt8(ascii: "\n")) {
             let line = String(decoding: client.input[..<nl], as: UTF8.self)
             client.input.removeSubrange(...nl)
-            let reply = handle(line, from: client)
-            let fdsToClose = client.fds
-            client.fds = []
+            // The line's fds are its own: those the request did not take are
+            // closed once it is handled, whatever the answer.
+            let fds = client.pending.takeAll()
+            let reply = handle(line, fds: fds, from: client.peer)
+            fds.closeRest()
             do {
                 try FdPassing.send(Array(reply.text.utf8), fds: reply.fds, on: client.socket)
             } catch {
-                fdsToClose.forEach { try? $0.close() }
                 drop(client)
                 return
             }
-            fdsToClose.forEach { try? $0.close() }
             if stopping { return }
         }
         if client.input.count > KeeperProtocol.maxRequestLength {

@@ -24,15 +24,22 @@ struct Dumper {
     /// kernel takes).
     static let progressStep = 16 << 20
 
+    /// `--dump FILE`: the name the user chose, created or truncated as they
+    /// asked (names adopt makes up go through `DumpDirectory` instead).
     func dump(to path: String, offset: Int, length: Int?) throws(AdoptError) {
         let file = adoption.file
-        let out: Int32 = path == "-" ? STDOUT_FILENO : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if path == "-" { return try dump(into: STDOUT_FILENO, named: path, offset: offset, length: length) }
+        let out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard out >= 0 else {
-            throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: .init(rawValue: errno),
-                             "cannot create dump file \(path)")
+            throw file.error(.init(rawValue: errno), "cannot create dump file \(path)")
         }
-        defer { if out != STDOUT_FILENO { close(out) } }
+        defer { close(out) }
+        try dump(into: out, named: path, offset: offset, length: length)
+    }
 
+    /// Copies the buffer into `out`, an open file (or "-": stdout) called `path` in messages.
+    func dump(into out: Int32, named path: String, offset: Int, length: Int?) throws(AdoptError) {
+        let file = adoption.file
         let end = length.map { min(access.size, offset + $0) } ?? access.size
         let progress = isatty(STDERR_FILENO) == 1 ? ProgressBar(total: max(0, end - offset)) : nil
         var position = offset
@@ -44,8 +51,7 @@ struct Dumper {
                 do {
                     sent = try fileAccess.send(to: out, at: position, count: min(step, end - position))
                 } catch {
-                    throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: error,
-                                     "writing the dump to \(path) failed")
+                    throw file.error(error, "writing the dump to \(path) failed")
                 }
                 guard let sent else {  // not to this destination: the loop below
                     Verbose.log?.info("dump: the kernel cannot sendfile to \(path) (EINVAL: O_APPEND or a destination it refuses): pread loop in \(Self.chunkSize >> 10) KiB chunks from offset \(position)")
@@ -74,7 +80,7 @@ struct Dumper {
         let file = adoption.file
         var raw: UnsafeMutableRawPointer?
         guard posix_memalign(&raw, Int(sysconf(Int32(_SC_PAGESIZE))), chunkSize) == 0, let raw else {
-            throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: .noMemory, "cannot allocate the copy buffer")
+            throw file.error(.noMemory, "cannot allocate the copy buffer")
         }
         defer { free(raw) }
         let buffer = UnsafeMutableRawBufferPointer(start: raw, count: chunkSize)
@@ -83,8 +89,7 @@ struct Dumper {
             let n = try access.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want]), at: position)
             if n == 0 { break }  // the owner shrank it: what is there is copied
             guard writeAll(out, UnsafeRawBufferPointer(rebasing: buffer[..<n])) else {
-                throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: .init(rawValue: errno),
-                                 "writing the dump to \(path) failed")
+                throw file.error(.init(rawValue: errno), "writing the dump to \(path) failed")
             }
             position += n
             progress?.update(position - offset)

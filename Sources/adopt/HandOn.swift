@@ -77,7 +77,7 @@ struct KeeperSocketOption: ParsableArguments {
 enum HandOn: Equatable {
     /// --dump FILE|-: copy one buffer out.
     case dump(String)
-    /// --dump-dir DIR: DIR/PID-fdN.TYPE for each.
+    /// --dump-dir DIR: DIR/PID-fdN.TYPE for each, never over an existing name.
     case dumpDir(String)
     /// --hold NAME: give them to a running keeper.
     case hold(name: String)
@@ -104,11 +104,20 @@ enum HandOn: Equatable {
         return nil
     }
 
+    /// --dump-dir's directory, to open before anything is captured: a bad
+    /// DIR is said at once, not once the buffers are taken (nil: no --dump-dir).
+    func dumpDirectory(pid: pid_t) throws(AdoptError) -> DumpDirectory? {
+        guard case .dumpDir(let dir) = self else { return nil }
+        return try DumpDirectory(dir, pid: pid)
+    }
+
     /// Hands `adopted` (taken from process `pid`) on. Names: the one given,
     /// else `defaultName`; NAME.FD each when there are several. `announce`
-    /// is told of each buffer held or stored. Does not return after exec.
+    /// is told of each buffer held or stored. `directory`: --dump-dir's, if
+    /// opened already. Does not return after exec.
     func perform(_ adopted: [Adoption], pid: pid_t, defaultName: String, socket: String,
                  range: (offset: Int, length: Int?) = (0, nil),
+                 directory: DumpDirectory? = nil,
                  open: (Adoption) throws -> any BufferAccess = { try $0.open() },
                  announce: (_ event: String, _ fields: Description) -> Void = { _, _ in }) throws {
         func names(_ base: String) -> [String] {
@@ -119,10 +128,21 @@ enum HandOn: Equatable {
             let adoption = adopted[0]
             try Dumper(access: try open(adoption), adoption: adoption).dump(to: path, offset: range.offset, length: range.length)
         case .dumpDir(let dir):
+            let directory = try directory ?? DumpDirectory(dir, pid: pid)
+            // One buffer that cannot be written does not cost the others.
+            var failed = false
             for adoption in adopted {
-                let path = "\(dir)/\(pid)-\(adoption.file.handOnTag).\(adoption.type)"
-                try Dumper(access: try open(adoption), adoption: adoption).dump(to: path, offset: 0, length: nil)
+                do {
+                    let access = try open(adoption)
+                    let out = try directory.create("\(pid)-\(adoption.file.handOnTag).\(adoption.type)", for: adoption.file)
+                    defer { close(out.fd) }
+                    try Dumper(access: access, adoption: adoption).dump(into: out.fd, named: out.path, offset: 0, length: nil)
+                } catch {
+                    printError("adopt: \(error)")
+                    failed = true
+                }
             }
+            if failed { throw ExitCode(1) }
         case .hold(let name):
             let client = try KeeperClient(socketPath: socket)
             for (adoption, name) in zip(adopted, names(name)) {
@@ -186,4 +206,10 @@ extension AdoptedFile {
     /// "fd 5", or "map 0x7f12a000" (message prefixes).
     var label: String { mapping.map { "map 0x" + String($0.start, radix: 16) } ?? "fd \(fd)" }
     var handOnTag: String { mapping.map { "map" + String($0.start, radix: 16) } ?? "fd\(fd)" }
+
+    /// An error about this file: "pid P fd N: …", or "pid P map 0xA: …".
+    func error(_ errno: Errno, _ message: String) -> AdoptError {
+        AdoptError(pid: pid, fd: mapping == nil ? fd : nil, reason: .other, errno: errno, message,
+                   address: mapping?.start)
+    }
 }

@@ -53,7 +53,7 @@ struct WatchCommand: ParsableCommand, Deprecating {
     @Option(name: .long, help: "Write the captured buffer (exactly one) to FILE ('-' for standard output).")
     var dump: String?
 
-    @Option(name: .long, help: "Write each captured buffer to DIR/PID-fdN.TYPE (a mapping's: DIR/PID-mapSTART.TYPE).")
+    @Option(name: .long, help: "Write each captured buffer to DIR/PID-fdN.TYPE (a mapping's: DIR/PID-mapSTART.TYPE); a name already there is left untouched and NAME.1, NAME.2, ... used.")
     var dumpDir: String?
 
     @Option(name: .long, help: "Give the captured buffers to a running keeper under NAME (NAME.FD when several).")
@@ -123,6 +123,7 @@ struct WatchCommand: ParsableCommand, Deprecating {
             watched = found
         }
         let comm = ProcessByName.comm(of: watched) ?? "process"
+        let directory = try handOn?.dumpDirectory(pid: watched)
 
         let requested = fds.isEmpty ? nil : fds
         let result: (adopted: [Adoption], failures: [AdoptError])
@@ -159,7 +160,7 @@ struct WatchCommand: ParsableCommand, Deprecating {
             throw ExitCode(1)
         }
         try handOn.perform(result.adopted, pid: watched, defaultName: FdName.sanitized(comm), socket: socket.path,
-                           announce: { printEvent($0, $1, json: json) })
+                           directory: directory, announce: { printEvent($0, $1, json: json) })
         if !result.failures.isEmpty { throw ExitCode(1) }
     }
 

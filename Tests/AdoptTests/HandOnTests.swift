@@ -126,11 +126,12 @@ struct HandOnTests {
         let run = try Spawned.adopt(["fdstore", "cam0=\(producer.pid):\(producer.fd())"], environment: ["NOTIFY_SOCKET": address])
         #expect(run.waitForExit() == 0, "\(run.stderrText())")
         let message = try notify.receive()
-        defer { message.fds.forEach { try? $0.close() } }
         #expect(String(decoding: message.bytes, as: UTF8.self) == "FDSTORE=1\nFDNAME=cam0\n")
         #expect(message.fds.count == 1)
+        let stored = try #require(message.fds.take())
+        defer { try? stored.close() }
         var st = stat()
-        #expect(fstat(message.fds[0].rawValue, &st) == 0)
+        #expect(fstat(stored.rawValue, &st) == 0)
         #expect(UInt64(st.st_dev) == id.0 && UInt64(st.st_ino) == id.1, "the stored fd must be the producer's memfd")
     }
 
@@ -145,11 +146,12 @@ struct HandOnTests {
         producer.killAndWait()
         #expect(watch.waitForExit() == 0, "\(watch.stderrText())")
         let message = try notify.receive()
-        defer { message.fds.forEach { try? $0.close() } }
         #expect(String(decoding: message.bytes, as: UTF8.self) == "FDSTORE=1\nFDNAME=frames\n")
         #expect(message.fds.count == 1)
+        let stored = try #require(message.fds.take())
+        defer { try? stored.close() }
         var bytes = [UInt8](repeating: 0, count: 1 << 20)
-        #expect(pread(message.fds[0].rawValue, &bytes, bytes.count, 0) == bytes.count)
+        #expect(pread(stored.rawValue, &bytes, bytes.count, 0) == bytes.count)
         #expect(checksum(bytes) == checksum(Producers.pythonMemfdBytes()))
 
         let other = try Producer(Producers.memfd, [])
