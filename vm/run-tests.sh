@@ -45,7 +45,7 @@
 #   RFD_ROOTS        chroot cache (vm/roots.sh; /var/cache/remotefd-vm/roots)
 #   RFD_JOBS         guests booted at the same time (default 2 on a machine
 #                    with 2 or more CPUs, each guest has 1 vCPU)
-#   RFD_SMP          vCPUs per guest (1)
+#   RFD_SMP          vCPUs per guest (1; the debug kernel: RFD_DEBUG_SMP, 2)
 #
 # Unsigned out-of-tree modules taint the kernel ("module verification
 # failed"): expected, not an error.
@@ -414,19 +414,21 @@ prepare() {
 # boot ID: runs the guest; serial console in WORK/VER/serial.raw, qemu's
 # exit status and the wall time in WORK/VER/boot.status
 boot() {
-	local id=$1 kw="$WORK/${K_VER[$1]}" t0 qrc tmo=$VM_TIMEOUT mem=1024
+	local id=$1 kw="$WORK/${K_VER[$1]}" t0 qrc tmo=$VM_TIMEOUT mem=1024 smp=$SMP
 	local extra="rfd.stress_iters=$STRESS_ITERS rfd.stress_threads=$STRESS_THREADS"
 	if [ "${K_ROOT[$id]}" = @debug ]; then
 		# KASAN + lockdep + kmemleak under TCG: slower, more memory,
 		# smaller stress; slab_nomerge keeps /proc/slabinfo per cache.
-		tmo=${RFD_DEBUG_VM_TIMEOUT:-5400} mem=2048
+		# 2 vCPUs: races between CPUs (capture's COLLECT against
+		# rfd_deliver) only happen with two.
+		tmo=${RFD_DEBUG_VM_TIMEOUT:-5400} mem=2048 smp=${RFD_DEBUG_SMP:-2}
 		extra="rfd.stress_iters=${RFD_DEBUG_STRESS_ITERS:-1000} rfd.stress_threads=$STRESS_THREADS"
 		extra+=" rfd.scenario_timeout=${RFD_DEBUG_SCENARIO_TIMEOUT:-1800} rfd.fuzz_seconds=${RFD_FUZZ_SECONDS:-180}"
 		extra+=" ${RFD_FUZZ_SEED:+rfd.fuzz_seed=$RFD_FUZZ_SEED }slab_nomerge log_buf_len=8M"
 	fi
 	t0=$(date +%s)
 	set +e
-	timeout --foreground "$tmo" qemu-system-x86_64 -accel tcg -smp "$SMP" -m "$mem" \
+	timeout --foreground "$tmo" qemu-system-x86_64 -accel tcg -smp "$smp" -m "$mem" \
 		-nographic -no-reboot \
 		-kernel "$kw/vmlinuz" -initrd "$kw/initramfs.cpio.gz" \
 		-append "console=ttyS0 panic=-1 quiet loglevel=3 rfd.kernel_id=$id $extra" \
