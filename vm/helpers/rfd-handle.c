@@ -73,31 +73,6 @@ static int dev = -1;
 
 /* ---- ioctl wrappers: new fd / 0, or -errno -------------------------------- */
 
-static int rfd_attach(int d, int target, unsigned int flags, unsigned int fd_flags)
-{
-	struct remotefd_attach a;
-	int r;
-
-	memset(&a, 0, sizeof(a));
-	a.target = target;
-	a.flags = flags;
-	a.fd_flags = fd_flags;
-	r = ioctl(d, REMOTEFD_IOC_ATTACH, &a);
-	return r < 0 ? -errno : r;
-}
-
-static int h_getfd(int h, int fd, unsigned int fd_flags)
-{
-	struct remotefd_handle_getfd g;
-	int r;
-
-	memset(&g, 0, sizeof(g));
-	g.fd = fd;
-	g.fd_flags = fd_flags;
-	r = ioctl(h, REMOTEFD_HANDLE_IOC_GETFD, &g);
-	return r < 0 ? -errno : r;
-}
-
 static int h_getfds(int h, struct remotefd_batch_entry *e, unsigned int n,
 		    unsigned int fd_flags)
 {
@@ -2637,24 +2612,6 @@ static int read_slabs(struct slab *s, int n)
 			s[i].sysfs = s[i].active >= 0;
 		}
 	return any;
-}
-
-static long meminfo_kb(const char *key)
-{
-	char line[256], k[64];
-	long v;
-	FILE *f = fopen("/proc/meminfo", "r");
-	long out = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63[^:]: %ld", k, &v) == 2 && !strcmp(k, key)) {
-			out = v;
-			break;
-		}
-	fclose(f);
-	return out;
 }
 
 #define NSLAB 4

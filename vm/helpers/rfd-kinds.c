@@ -34,22 +34,18 @@
  */
 #include "rfd-test.h"
 
-#include <dirent.h>
 #include <linux/dma-heap.h>
 #include <linux/io_uring.h>
 #include <linux/udmabuf.h>
-#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/shm.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
-#include <sys/vfs.h>
 #include <time.h>
 
 #include <libdrm/drm.h>
@@ -185,14 +181,6 @@ static int open_path(int fd)
 	return open(p, O_PATH | O_CLOEXEC);
 }
 
-static int rfd_attach_to(int dev, pid_t pid)
-{
-	struct remotefd_attach a = { .target = pid, .fd_flags = O_CLOEXEC };
-	int r = ioctl(dev, REMOTEFD_IOC_ATTACH, &a);
-
-	return r < 0 ? -errno : r;
-}
-
 /* In the target: make every kind, tell the caller the numbers, wait. */
 static void make_kinds(struct kind_fds *k)
 {
@@ -233,7 +221,7 @@ static void make_kinds(struct kind_fds *k)
 	k->fd[K_IOURING][0] = (int)syscall(SYS_io_uring_setup, 4, &up);
 	dev = open("/dev/remotefd", O_RDWR);
 	k->fd[K_RFDDEV][0] = dev;
-	k->fd[K_HANDLE][0] = rfd_attach_to(dev, getppid());
+	k->fd[K_HANDLE][0] = rfd_attach(dev, getppid(), 0, O_CLOEXEC);
 	k->fd[K_DIR][0] = open("/", O_RDONLY | O_DIRECTORY);
 	unlink("/tmp/rfd-kinds-link");
 	symlink("/etc", "/tmp/rfd-kinds-link");
@@ -329,14 +317,6 @@ static const char *variant(int v)
 
 /* ---- fds: every ioctl x every kind ---------------------------------------- */
 
-static int handle_getfd(int h, int fd)
-{
-	struct remotefd_handle_getfd g = { .fd = fd, .fd_flags = O_CLOEXEC };
-	int r = ioctl(h, REMOTEFD_HANDLE_IOC_GETFD, &g);
-
-	return r < 0 ? -errno : r;
-}
-
 static void fds_caller(const char *who, int dev, int proc)
 {
 	struct remotefd_batch_entry ents[2 * N_K];
@@ -345,7 +325,7 @@ static void fds_caller(const char *who, int dev, int proc)
 	struct remotefd_batch b;
 	struct remotefd_capture c;
 	struct tgt t;
-	int i, v, n = 0, h, ref, r, absent = 0;
+	int i, v, n = 0, h, ref, r;
 	int watched[2 * N_K][3];	/* fd, kind, variant */
 
 	if (spawn_kinds(&t)) {
@@ -359,10 +339,9 @@ static void fds_caller(const char *who, int dev, int proc)
 				printf("SKIP kinds %s %s: not on this kernel\n", who, k_name[i]);
 			else
 				check(0, "kinds %s %s: the target could not make it", who, k_name[i]);
-			absent++;
 		}
 
-	h = rfd_attach_to(dev, t.pid);
+	h = rfd_attach(dev, t.pid, 0, O_CLOEXEC);
 	check(h >= 0, "kinds %s: attach to the target (%s)", who, res_name(h));
 	for (i = 0; i < N_K; i++) {
 		for (v = 0; v < 2; v++) {
@@ -383,7 +362,7 @@ static void fds_caller(const char *who, int dev, int proc)
 				close_pos(r);
 			}
 			if (h >= 0) {
-				r = handle_getfd(h, fd);
+				r = h_getfd(h, fd, O_CLOEXEC);
 				check(agrees(r, ref), "kinds %s handle GETFD %s%s: %s, pidfd_getfd %s",
 				      who, k_name[i], variant(v), res_name(r), res_name(ref));
 				close_pos(r);
@@ -481,7 +460,6 @@ static void fds_caller(const char *who, int dev, int proc)
 		reap(&t);
 	}
 	close_pos(h);
-	(void)absent;
 }
 
 static int fds_main(uid_t uid)
@@ -678,7 +656,7 @@ static void maps_caller(const char *who, int privileged, const char *exe)
 		waitpid(pid, NULL, 0);
 		return;
 	}
-	h = rfd_attach_to(dev, pid);
+	h = rfd_attach(dev, pid, 0, O_CLOEXEC);
 	check(h >= 0, "maps %s: attach (%s)", who, res_name(h));
 	for (k = 0; k < N_M; k++) {
 		int want_ok = m_open[k] == 1 || (m_open[k] == 0 && privileged);
@@ -822,21 +800,6 @@ static int self_exec_main(void)
 }
 
 /* ---- exec-mm: an exec lets the watched old address space go --------------- */
-
-static long meminfo_kb(const char *key)
-{
-	char line[256];
-	long v = -1;
-	size_t n = strlen(key);
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ':')
-			v = atol(line + n + 1);
-	if (f)
-		fclose(f);
-	return v;
-}
 
 static int exec_mm_main(uid_t uid)
 {

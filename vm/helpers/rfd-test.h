@@ -112,20 +112,53 @@ static inline int fd_count(void)
 	return n;
 }
 
-/* Shmem in /proc/meminfo, kB. */
-static inline long shmem_kb(void)
+/* A /proc/meminfo field ("Shmem", "AnonPages"), kB; -1 if absent. */
+static inline long meminfo_kb(const char *key)
 {
 	char line[256];
 	long v = -1;
+	size_t n = strlen(key);
 	FILE *f = fopen("/proc/meminfo", "r");
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Shmem: %ld kB", &v) == 1)
-			break;
+		if (!strncmp(line, key, n) && line[n] == ':')
+			v = atol(line + n + 1);
 	fclose(f);
 	return v;
+}
+
+static inline long shmem_kb(void)
+{
+	return meminfo_kb("Shmem");
+}
+
+/* REMOTEFD_IOC_ATTACH: the handle fd, or -errno. */
+static inline int rfd_attach(int d, int target, unsigned int flags, unsigned int fd_flags)
+{
+	struct remotefd_attach a;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	a.target = target;
+	a.flags = flags;
+	a.fd_flags = fd_flags;
+	r = ioctl(d, REMOTEFD_IOC_ATTACH, &a);
+	return r < 0 ? -errno : r;
+}
+
+/* REMOTEFD_HANDLE_IOC_GETFD: the new fd, or -errno. */
+static inline int h_getfd(int h, int fd, unsigned int fd_flags)
+{
+	struct remotefd_handle_getfd g;
+	int r;
+
+	memset(&g, 0, sizeof(g));
+	g.fd = fd;
+	g.fd_flags = fd_flags;
+	r = ioctl(h, REMOTEFD_HANDLE_IOC_GETFD, &g);
+	return r < 0 ? -errno : r;
 }
 
 static int n_pass, n_fail;
