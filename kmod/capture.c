@@ -105,9 +105,10 @@
  *   (remotefd_file_capturable(), target.c): regular files (memfd, shm, any
  *   filesystem), directories, symlinks (O_PATH), FIFOs and pipes, and
  *   dma-bufs; on pseudo filesystems only pipes, dma-bufs and the kernel's
- *   shmem (memfds), whatever their i_mode says.  Everything else (sockets, io_uring, /dev/remotefd, other
- *   character devices, epoll, pidfds and other anonymous or pseudo-fs
- *   inodes) is reported as REMOTEFD_EVENT_SKIPPED.  A queued capture holds a
+ *   shmem (memfds), whatever their i_mode says.  Everything else (sockets,
+ *   io_uring, /dev/remotefd, other character devices, epoll, pidfds and
+ *   other anonymous or pseudo-fs inodes) is reported as
+ *   REMOTEFD_EVENT_SKIPPED.  A queued capture holds a
  *   reference to its file; if that file could hold the watcher's own file
  *   (an io_uring with it registered as a fixed file, a unix socket with it
  *   in flight, a /dev/remotefd queue holding it), the cycle would never be

@@ -72,7 +72,7 @@ int remotefd_map_file(struct mm_struct *mm, struct remotefd_getmap *req,
 out:
 	mmap_read_unlock(mm);
 	mmput(mm);
-	/* Asked with no lock held: the capability check may audit. */
+	/* Asked outside the mmap lock: the capability check may audit. */
 	if (file && remotefd_map_file_needs_cap(file)) {
 		req->map_flags |= REMOTEFD_MAP_NEEDS_CAP;
 		if (!remotefd_map_capable(true)) {

@@ -509,7 +509,8 @@ bool remotefd_map_file_needs_cap(const struct file *file)
 bool remotefd_map_capable(bool audit)
 {
 	if (audit)
-		return capable(CAP_CHECKPOINT_RESTORE) || capable(CAP_SYS_ADMIN);
+		return checkpoint_restore_ns_capable(&init_user_ns);
+	/* checkpoint_restore_ns_capable_noaudit(): v6.1+ only. */
 	return ns_capable_noaudit(&init_user_ns, CAP_CHECKPOINT_RESTORE) ||
 	       ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN);
 }
