@@ -537,6 +537,10 @@ for id in "${IDS[@]}"; do
 	[ "$nexpected" -gt 0 ] && line+=" [$nexpected expected-warning section(s) excluded from the dmesg check]"
 	say "== $line"
 	grep '^# ' <<< "$body" | sed "s/^/  [$id] /" >&2 || true
+	# The debug kernel's gcov counters (98-gcov): the module's line coverage.
+	if grep -q '^=== GCDA-BEGIN' "$kw/serial.log"; then
+		"$HERE/debug/coverage.sh" "$kw" 2>&1 | sed "s/^/  [$id] coverage: /" >&2 || true
+	fi
 	SUMMARY+=("$line")
 	TOTAL_PASS=$((TOTAL_PASS + np))
 	TOTAL_FAIL=$((TOTAL_FAIL + nf))
