@@ -10,7 +10,18 @@
  * and closed) and register them as io_uring fixed files, and watch
  * themselves.  Meanwhile target processes race them: fork and exit, exec,
  * get killed, open/close/dup2 to high numbers/close_range, setresuid,
- * PR_SET_DUMPABLE flips, pidfd closes, threads that exit.
+ * PR_SET_DUMPABLE flips, pidfd closes, threads that exit.  Targets and
+ * fuzzer processes hold every kind of file and mapping of the file-kind
+ * matrix (rfd-kinds.h: dma-bufs and their O_PATH reopens, io_uring, epoll,
+ * SysV, shared anonymous memory, ...), and GETMAP aims at those mappings.
+ *
+ * Coverage guidance (issue 19): with KCOV (the debug kernel) each fuzzer
+ * thread traces the module code its own requests run (the ioctls run in the
+ * caller's context); an operation is the random words it draws, and one
+ * that reached an edge nobody had seen is kept and later replayed with one
+ * word changed.  New edges are printed every 10 s ("# kcov: ...").  The
+ * kept inputs are shared between threads, so with KCOV the seed no longer
+ * fixes the sequence of operations.
  *
  * Environment: RFD_FUZZ_SECONDS (20), RFD_FUZZ_SEED (time-based; printed),
  * RFD_FUZZ_PROCS (2 fuzzer processes), RFD_FUZZ_THREADS (3 per process),
@@ -23,6 +34,8 @@
  * and kmemleak are the scenario's part.
  */
 #include "rfd-test.h"
+#include "rfd-kcov.h"
+#include "rfd-kinds.h"
 #include <linux/io_uring.h>
 #include <poll.h>
 #include <pthread.h>
@@ -43,7 +56,10 @@
 #endif
 
 #define MAXT	16
+#define NWORDS	32
+#define CORPUS	4096
 #define MAPADDR	((void *)0x7e0000000000UL)
+#define KMAPADDR	0x7d0000000000UL	/* map_kinds(), in targets and fuzzers */
 #define MAPLEN	(1 << 20)
 
 enum {
@@ -67,6 +83,13 @@ struct shared {
 	unsigned long badfd;
 	unsigned long churn;
 	unsigned long uring_unavailable;
+	/* KCOV feedback (kcov.h): edges seen, and the inputs that found them */
+	unsigned long edges, pcs, guided, replays;
+	int kcov;			/* 1: every fuzzer thread traced */
+	unsigned char edge_seen[1 << 18];
+	unsigned char pc_seen[1 << 18];
+	unsigned int ncorpus;
+	struct { int n; unsigned long long w[NWORDS]; } corpus[CORPUS];
 };
 static struct shared *sh;
 static unsigned long long seed;
@@ -107,6 +130,17 @@ static void *thread_exit_soon(void *a) { (void)a; usleep(1000); return NULL; }
 static void churn_loop(unsigned long long s, char *self)
 {
 	int memfd = memfd_create("fuzz-target", 0), fds[8], i, r;
+	struct kind_fds kinds;
+
+	/*
+	 * Every kind of file and mapping of the matrix, for the requests to
+	 * meet: in one incarnation of eight (targets respawn and exec all the
+	 * time, and each io_uring's teardown is deferred work).
+	 */
+	if (rn(&s, 8) == 0) {
+		make_kinds(&kinds);
+		map_kinds(KMAPADDR);
+	}
 
 	if (ftruncate(memfd, MAPLEN) == 0)
 		mmap(MAPADDR, MAPLEN, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, memfd, 0);
@@ -222,42 +256,61 @@ static void run_targets(unsigned long long s, char *self)
 
 /* ---- fuzzers -------------------------------------------------------------- */
 
+/*
+ * An input: the random words one operation draws (crnd), so that an input
+ * that reached new module code can be run again and varied word by word.
+ */
 struct fctx {
 	unsigned long long s;
 	int dev, proc, watcher;
 	int handles[8];
 	int uring_ok;
+	unsigned long long in[NWORDS];	/* replayed, then recorded */
+	int nin, pos;
 };
+
+/* The next random word of the operation: replayed from the input, else new. */
+static unsigned long long crnd(struct fctx *c)
+{
+	unsigned long long v = c->pos < c->nin ? c->in[c->pos] : rnd(&c->s);
+
+	if (c->pos < NWORDS)
+		c->in[c->pos] = v;
+	c->pos++;
+	return v;
+}
+static int crn(struct fctx *c, int n) { return (int)(crnd(c) % (unsigned)n); }
 
 static pid_t pick_target(struct fctx *c)
 {
-	switch (rn(&c->s, 10)) {
+	switch (crn(c, 10)) {
 	case 0: return getpid();
 	case 1: return 1;
-	case 2: return rn(&c->s, 2) ? -rn(&c->s, 5) : 0x3fffffff;
-	case 3: return rn(&c->s, 300) + 1;
-	default: return sh->targets[rn(&c->s, ntargets)];
+	case 2: return crn(c, 2) ? -crn(c, 5) : 0x3fffffff;
+	case 3: return crn(c, 300) + 1;
+	default: return sh->targets[crn(c, ntargets)];
 	}
 }
 
 static int pick_fd(struct fctx *c)
 {
-	switch (rn(&c->s, 12)) {
-	case 0: return -1 - rn(&c->s, 3);
+	switch (crn(c, 12)) {
+	case 0: return -1 - crn(c, 3);
 	case 1: return 0x7fffffff;
-	case 2: return 100 + rn(&c->s, 60000);
-	default: return rn(&c->s, 12);
+	case 2: return 100 + crn(c, 60000);
+	case 3: case 4: return 3 + crn(c, 2 * N_K + 8);	/* rfd-kinds.h's */
+	default: return crn(c, 12);
 	}
 }
 
 static unsigned pick_flags(struct fctx *c, unsigned valid)
 {
-	return rn(&c->s, 16) ? (unsigned)rnd(&c->s) & valid : (unsigned)rnd(&c->s);
+	return crn(c, 16) ? (unsigned)crnd(c) & valid : (unsigned)crnd(c);
 }
 
 static int any_handle(struct fctx *c)
 {
-	return c->handles[rn(&c->s, 8)];
+	return c->handles[crn(c, 8)];
 }
 
 static long do_ioctl(int fd, unsigned long cmd, void *arg)
@@ -269,7 +322,7 @@ static long do_ioctl(int fd, unsigned long cmd, void *arg)
 
 static void *bad_ptr(struct fctx *c)
 {
-	switch (rn(&c->s, 4)) {
+	switch (crn(c, 4)) {
 	case 0: return NULL;
 	case 1: return (void *)0xffffffff81000000UL;
 	case 2: return (void *)0x1000;
@@ -300,7 +353,7 @@ static void send_fds(struct fctx *c)
 	cm->cmsg_len = CMSG_LEN(n * sizeof(int));
 	memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
 	/* Sometimes: the socket in flight inside itself (GC), or left unread. */
-	if (rn(&c->s, 4) == 0) {
+	if (crn(c, 4) == 0) {
 		memcpy(CMSG_DATA(cm), sv, sizeof(int));
 		n = 1;
 		cm->cmsg_len = CMSG_LEN(sizeof(int));
@@ -311,7 +364,7 @@ static void send_fds(struct fctx *c)
 		goto out;
 	}
 	tally(O_SCM, 0);
-	if (rn(&c->s, 2)) {
+	if (crn(c, 2)) {
 		struct remotefd_info info;
 
 		memset(cbuf, 0, sizeof(cbuf));
@@ -359,7 +412,7 @@ static void uring_fixed(struct fctx *c)
 	r = syscall(SYS_io_uring_register, ring, IORING_REGISTER_FILES, fds, n);
 	tally(O_URING, r < 0 ? -errno : 0);
 	/* Sometimes the ring goes in flight over a socket, closed unread. */
-	if (rn(&c->s, 3) == 0) {
+	if (crn(c, 3) == 0) {
 		int sv[2];
 		char cbuf[CMSG_SPACE(sizeof(int))], b = 'u';
 		struct iovec iov = { &b, 1 };
@@ -382,14 +435,14 @@ static void uring_fixed(struct fctx *c)
 
 static void one_op(struct fctx *c)
 {
-	int op = rn(&c->s, NOPS), h, i;
+	int op = crn(c, NOPS), h, i;
 	long r = 0;
 
 	switch (op) {
 	case O_INFO: {
 		struct remotefd_info info;
 
-		r = do_ioctl(c->dev, REMOTEFD_IOC_INFO, rn(&c->s, 20) ? (void *)&info : bad_ptr(c));
+		r = do_ioctl(c->dev, REMOTEFD_IOC_INFO, crn(c, 20) ? (void *)&info : bad_ptr(c));
 		break;
 	}
 	case O_GETFD: case O_GETFD_PIDFD: {
@@ -400,14 +453,14 @@ static void one_op(struct fctx *c)
 		g.target = pick_target(c);
 		if (op == O_GETFD_PIDFD) {
 			pfd = sys_pidfd_open(g.target);
-			g.target = pfd >= 0 ? pfd : rn(&c->s, 20);
+			g.target = pfd >= 0 ? pfd : crn(c, 20);
 			g.flags = REMOTEFD_TARGET_PIDFD;
 		}
 		g.fd = pick_fd(c);
 		g.flags |= pick_flags(c, 0);
 		g.fd_flags = pick_flags(c, O_CLOEXEC);
-		if (rn(&c->s, 30) == 0)
-			g.reserved[rn(&c->s, 2)] = 1;
+		if (crn(c, 30) == 0)
+			g.reserved[crn(c, 2)] = 1;
 		r = do_ioctl(c->dev, REMOTEFD_IOC_GETFD, &g);
 		take_fd((int)r);
 		if (pfd >= 0)
@@ -419,7 +472,7 @@ static void one_op(struct fctx *c)
 
 		if (c->proc < 0)
 			return;
-		r = do_ioctl(c->proc, REMOTEFD_LEGACY_IOC, rn(&c->s, 20) ? (void *)&a : bad_ptr(c));
+		r = do_ioctl(c->proc, REMOTEFD_LEGACY_IOC, crn(c, 20) ? (void *)&a : bad_ptr(c));
 		if (r == 0)
 			take_fd(a.o_fd);
 		break;
@@ -430,7 +483,7 @@ static void one_op(struct fctx *c)
 		memset(&a, 0, sizeof(a));
 		a.target = pick_target(c);
 		a.fd_flags = pick_flags(c, O_CLOEXEC);
-		if (rn(&c->s, 4) == 0) {
+		if (crn(c, 4) == 0) {
 			int pfd = sys_pidfd_open(a.target);
 
 			a.target = pfd;
@@ -442,7 +495,7 @@ static void one_op(struct fctx *c)
 			r = do_ioctl(c->dev, REMOTEFD_IOC_ATTACH, &a);
 		}
 		if (r >= 0) {
-			i = rn(&c->s, 8);
+			i = crn(c, 8);
 			if (c->handles[i] >= 0)
 				close(c->handles[i]);
 			c->handles[i] = (int)r;	/* shared with the other threads */
@@ -455,7 +508,7 @@ static void one_op(struct fctx *c)
 		memset(&g, 0, sizeof(g));
 		g.fd = pick_fd(c);
 		g.fd_flags = pick_flags(c, O_CLOEXEC);
-		h = rn(&c->s, 10) ? any_handle(c) : c->dev;
+		h = crn(c, 10) ? any_handle(c) : c->dev;
 		r = do_ioctl(h, REMOTEFD_HANDLE_IOC_GETFD, &g);
 		take_fd((int)r);
 		break;
@@ -463,15 +516,15 @@ static void one_op(struct fctx *c)
 	case O_HGETFDS: {
 		struct remotefd_batch_entry e[16];
 		struct remotefd_batch b;
-		int n = 1 + rn(&c->s, 16);
+		int n = 1 + crn(c, 16);
 
 		for (i = 0; i < n; i++) {
 			e[i].fd = pick_fd(c);
 			e[i].result = 0x55555555;
 		}
 		memset(&b, 0, sizeof(b));
-		b.count = rn(&c->s, 20) ? n : (rn(&c->s, 2) ? 0 : REMOTEFD_BATCH_MAX + 1);
-		b.entries = rn(&c->s, 20) ? (uintptr_t)e : (uintptr_t)bad_ptr(c);
+		b.count = crn(c, 20) ? n : (crn(c, 2) ? 0 : REMOTEFD_BATCH_MAX + 1);
+		b.entries = crn(c, 20) ? (uintptr_t)e : (uintptr_t)bad_ptr(c);
 		b.fd_flags = pick_flags(c, O_CLOEXEC);
 		r = do_ioctl(any_handle(c), REMOTEFD_HANDLE_IOC_GETFDS, &b);
 		if (r == 0 && b.entries == (uintptr_t)e && b.count == (unsigned)n)
@@ -485,9 +538,9 @@ static void one_op(struct fctx *c)
 		struct remotefd_inventory v;
 
 		memset(&v, 0, sizeof(v));
-		v.start_fd = rn(&c->s, 10) ? rn(&c->s, 20) : pick_fd(c);
-		v.count = rn(&c->s, 20) ? 1 + rn(&c->s, 8) : REMOTEFD_INVENTORY_MAX + rn(&c->s, 2);
-		v.records = rn(&c->s, 20) ? (uintptr_t)recs : (uintptr_t)bad_ptr(c);
+		v.start_fd = crn(c, 10) ? crn(c, 20) : pick_fd(c);
+		v.count = crn(c, 20) ? 1 + crn(c, 8) : REMOTEFD_INVENTORY_MAX + crn(c, 2);
+		v.records = crn(c, 20) ? (uintptr_t)recs : (uintptr_t)bad_ptr(c);
 		if (v.count > 8 && v.records == (uintptr_t)recs)
 			v.count = 8;
 		r = do_ioctl(any_handle(c), REMOTEFD_HANDLE_IOC_INVENTORY, &v);
@@ -498,7 +551,11 @@ static void one_op(struct fctx *c)
 		struct remotefd_getmap g;
 
 		memset(&g, 0, sizeof(g));
-		g.addr = rn(&c->s, 4) ? (uintptr_t)MAPADDR + rn(&c->s, MAPLEN + 4096) : rnd(&c->s);
+		switch (crn(c, 4)) {
+		case 0: g.addr = crnd(c); break;
+		case 1: g.addr = KMAPADDR + crn(c, N_KM) * KMAP_STRIDE + crn(c, 8192); break;
+		default: g.addr = (uintptr_t)MAPADDR + crn(c, MAPLEN + 4096); break;
+		}
 		g.fd_flags = pick_flags(c, O_CLOEXEC);
 		if (op == O_GETMAP) {
 			g.target = pick_target(c);
@@ -512,19 +569,19 @@ static void one_op(struct fctx *c)
 #endif
 	case O_WATCH: case O_SELFWATCH: {
 		struct remotefd_watch w;
-		int fds[8], n = 1 + rn(&c->s, 8);
+		int fds[8], n = 1 + crn(c, 8);
 
 		if (c->watcher < 0)
 			return;
 		for (i = 0; i < n; i++)
-			fds[i] = rn(&c->s, 10) ? rn(&c->s, 40) : pick_fd(c);
+			fds[i] = crn(c, 10) ? crn(c, 40) : pick_fd(c);
 		memset(&w, 0, sizeof(w));
 		w.target = op == O_SELFWATCH ? getpid() : pick_target(c);
-		if (rn(&c->s, 3) == 0) {
+		if (crn(c, 3) == 0) {
 			w.flags = REMOTEFD_WATCH_ALL_FDS;
 		} else {
-			w.nfds = rn(&c->s, 30) ? n : REMOTEFD_WATCH_MAX_FDS + 1;
-			w.fds = rn(&c->s, 20) ? (uintptr_t)fds : (uintptr_t)bad_ptr(c);
+			w.nfds = crn(c, 30) ? n : REMOTEFD_WATCH_MAX_FDS + 1;
+			w.fds = crn(c, 20) ? (uintptr_t)fds : (uintptr_t)bad_ptr(c);
 		}
 		w.flags |= pick_flags(c, 0);
 		r = do_ioctl(c->watcher, REMOTEFD_IOC_WATCH, &w);
@@ -547,7 +604,7 @@ static void one_op(struct fctx *c)
 			return;
 		memset(&cap, 0, sizeof(cap));
 		cap.fd_flags = pick_flags(c, O_CLOEXEC);
-		r = do_ioctl(c->watcher, REMOTEFD_IOC_COLLECT, rn(&c->s, 20) ? (void *)&cap : bad_ptr(c));
+		r = do_ioctl(c->watcher, REMOTEFD_IOC_COLLECT, crn(c, 20) ? (void *)&cap : bad_ptr(c));
 		if (r == 0 && cap.event == REMOTEFD_EVENT_FILE)
 			take_fd(cap.newfd);
 		break;
@@ -557,7 +614,7 @@ static void one_op(struct fctx *c)
 
 		if (c->watcher < 0)
 			return;
-		r = poll(&p, 1, rn(&c->s, 3));
+		r = poll(&p, 1, crn(c, 3));
 		r = r < 0 ? -errno : 0;
 		break;
 	}
@@ -583,25 +640,25 @@ static void one_op(struct fctx *c)
 			REMOTEFD_HANDLE_IOC_GETFD, REMOTEFD_HANDLE_IOC_GETFDS,
 			REMOTEFD_HANDLE_IOC_INVENTORY,
 		};
-		int fd = rn(&c->s, 3) == 0 ? any_handle(c) : (c->watcher >= 0 ? c->watcher : c->dev);
+		int fd = crn(c, 3) == 0 ? any_handle(c) : (c->watcher >= 0 ? c->watcher : c->dev);
 
-		r = do_ioctl(fd, cmds[rn(&c->s, sizeof(cmds) / sizeof(cmds[0]))], bad_ptr(c));
+		r = do_ioctl(fd, cmds[crn(c, sizeof(cmds) / sizeof(cmds[0]))], bad_ptr(c));
 		take_fd((int)r);
 		break;
 	}
 	case O_BADCMD: {
 		char buf[512];
-		unsigned long cmd = _IOC(rn(&c->s, 4), rn(&c->s, 3) ? REMOTEFD_IOC_MAGIC : rn(&c->s, 256),
-					 rn(&c->s, 32), rn(&c->s, 3) ? rn(&c->s, 512) : 0);
+		unsigned long cmd = _IOC(crn(c, 4), crn(c, 3) ? REMOTEFD_IOC_MAGIC : crn(c, 256),
+					 crn(c, 32), crn(c, 3) ? crn(c, 512) : 0);
 
 		memset(buf, 0, sizeof(buf));
-		r = do_ioctl(rn(&c->s, 2) ? c->dev : any_handle(c), cmd, buf);
+		r = do_ioctl(crn(c, 2) ? c->dev : any_handle(c), cmd, buf);
 		if (r > 2)
 			take_fd((int)r);	/* a known command hit by chance */
 		break;
 	}
 	case O_DUP2: {
-		int src = rn(&c->s, 2) ? c->dev : any_handle(c), t = 1000 + rn(&c->s, 2000);
+		int src = crn(c, 2) ? c->dev : any_handle(c), t = 1000 + crn(c, 2000);
 
 		if (src < 0)
 			return;
@@ -616,11 +673,49 @@ static void one_op(struct fctx *c)
 	tally(op, r);
 }
 
+/*
+ * One operation, coverage-guided: half of the time a kept input, one of its
+ * words replaced or a bit flipped; the rest fresh.  An input whose run
+ * reached an edge (a pair of module PCs) never seen is kept.
+ */
+static void guided_op(struct fctx *c, struct kcov *k)
+{
+	unsigned int n = __atomic_load_n(&sh->ncorpus, __ATOMIC_ACQUIRE);
+
+	c->nin = 0;
+	c->pos = 0;
+	if (k->cover && n && rn(&c->s, 2)) {
+		unsigned int e = (unsigned int)rn(&c->s, (int)(n < CORPUS ? n : CORPUS));
+		int w;
+
+		c->nin = sh->corpus[e].n;
+		memcpy(c->in, sh->corpus[e].w, sizeof(c->in));
+		if (c->nin > 0) {
+			w = rn(&c->s, c->nin);
+			c->in[w] = rn(&c->s, 2) ? rnd(&c->s) : c->in[w] ^ (1ULL << rn(&c->s, 64));
+		}
+		__atomic_fetch_add(&sh->replays, 1, __ATOMIC_RELAXED);
+	}
+	kcov_start(k);
+	one_op(c);
+	if (kcov_new_edges(k, sh->edge_seen, sizeof(sh->edge_seen), sh->pc_seen,
+			   sizeof(sh->pc_seen), &sh->edges, &sh->pcs)) {
+		unsigned int slot = __atomic_fetch_add(&sh->ncorpus, 1, __ATOMIC_ACQ_REL);
+
+		if (slot < CORPUS) {
+			sh->corpus[slot].n = c->pos < NWORDS ? c->pos : NWORDS;
+			memcpy(sh->corpus[slot].w, c->in, sizeof(c->in));
+		}
+		__atomic_fetch_add(&sh->guided, 1, __ATOMIC_RELAXED);
+	}
+}
+
 struct targ { int dev, proc; unsigned long long s; int *handles; int *watcher; };
 
 static void *fuzz_thread(void *a)
 {
 	struct targ *t = a;
+	struct kcov k;
 	struct fctx c;
 	int i;
 
@@ -632,8 +727,12 @@ static void *fuzz_thread(void *a)
 	c.watcher = open("/dev/remotefd", O_RDWR | O_CLOEXEC);
 	for (i = 0; i < 8; i++)
 		c.handles[i] = -1;
+	kcov_open(&k);
+	if (k.cover)
+		sh->kcov = 1;
 	while (!sh->stop)
-		one_op(&c);
+		guided_op(&c, &k);
+	kcov_close(&k);
 	for (i = 0; i < 8; i++)
 		if (c.handles[i] >= 0)
 			close(c.handles[i]);
@@ -648,7 +747,12 @@ static void run_fuzzer(int idx, int nthreads)
 	struct targ ta[16];
 	int dev = open("/dev/remotefd", O_RDWR | O_CLOEXEC);
 	int proc = open("/proc/remotefd", O_RDWR | O_CLOEXEC);
+	struct kind_fds kinds;
 	int i;
+
+	/* Requests on itself (INVENTORY, GETMAP) meet every kind too. */
+	make_kinds(&kinds);
+	map_kinds(KMAPADDR);
 
 	if (dev < 0)
 		_exit(3);
@@ -733,7 +837,20 @@ int main(int argc, char **argv)
 			run_fuzzer(i, nthreads);
 		}
 	}
-	sleep(secs);
+	/* New module edges over time (KCOV of the fuzzer threads). */
+	for (e = 0; e < secs; e += 10) {
+		unsigned long ops = 0;
+
+		sleep(secs - e < 10 ? secs - e : 10);
+		for (i = 0; i < NOPS; i++)
+			ops += sh->ops[i];
+		if (sh->kcov)
+			printf("# kcov: %3d s: %lu operations, %lu edges, %lu PCs of the module, corpus %u, %lu replays of kept inputs\n",
+			       e + (secs - e < 10 ? secs - e : 10), ops, sh->edges, sh->pcs,
+			       sh->ncorpus < CORPUS ? sh->ncorpus : CORPUS, sh->replays);
+	}
+	if (!sh->kcov)
+		printf("# kcov: not available (no /sys/kernel/debug/kcov, a kernel without CONFIG_KCOV): the fuzzer ran unguided\n");
 	sh->stop = 1;
 	for (i = 0; i < nprocs; i++) {
 		/* a fuzzer stuck in the kernel would show here as a hang */

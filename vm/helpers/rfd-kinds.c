@@ -33,48 +33,15 @@
  * to UID itself.
  */
 #include "rfd-test.h"
+#include "rfd-kinds.h"
 
-#include <linux/dma-heap.h>
-#include <linux/io_uring.h>
-#include <linux/udmabuf.h>
 #include <sched.h>
-#include <signal.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/prctl.h>
-#include <sys/shm.h>
-#include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/timerfd.h>
-#include <time.h>
 
-#include <libdrm/drm.h>
-
-#ifndef SYS_io_uring_setup
-#define SYS_io_uring_setup 425
-#endif
 #ifndef MFD_HUGETLB
 #define MFD_HUGETLB 4U
 #endif
 
-/*
- * Drop to @uid and stay dumpable: a change of ids clears dumpability, and a
- * caller's own children would then refuse it the ptrace check.
- */
-static void become(uid_t uid)
-{
-	if (uid)
-		drop_to(uid);
-	prctl(PR_SET_DUMPABLE, 1);
-}
-
-/* ---- the kinds a target holds --------------------------------------------- */
-
-enum {
-	K_MEMFD, K_SHM, K_VGEM, K_UDMABUF, K_HEAP, K_PIPE, K_SOCK, K_EVENTFD,
-	K_SIGNALFD, K_TIMERFD, K_PIDFD, K_EPOLL, K_IOURING, K_RFDDEV,
-	K_HANDLE, K_DIR, K_SYMLINK, K_PROCFS, K_SYSFS, K_DEVNODE, N_K
-};
 static const char *const k_name[N_K] = {
 	"memfd", "/dev/shm file", "dma-buf (vgem)", "dma-buf (udmabuf)",
 	"dma-buf (system heap)", "pipe", "unix socket", "eventfd", "signalfd",
@@ -91,150 +58,15 @@ static const int k_capturable[N_K] = {
 static const int k_dmabuf[N_K] = { [K_VGEM] = 1, [K_UDMABUF] = 1, [K_HEAP] = 1 };
 static const int k_sealable[N_K] = { [K_MEMFD] = 1, [K_SHM] = 1 };
 
-/* A target's fds: [kind][0] plain, [kind][1] its O_PATH reopen; -1 absent. */
-struct kind_fds {
-	int fd[N_K][2];
-};
-
-static int vgem_card(void)
+/*
+ * Drop to @uid and stay dumpable: a change of ids clears dumpability, and a
+ * caller's own children would then refuse it the ptrace check.
+ */
+static void become(uid_t uid)
 {
-	char name[16], path[64];
-	struct drm_version v;
-	int i, fd;
-
-	for (i = 0; i < 8; i++) {
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&v, 0, sizeof(v));
-		memset(name, 0, sizeof(name));
-		v.name = name;
-		v.name_len = sizeof(name) - 1;
-		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
-
-static int vgem_dmabuf(size_t *size)
-{
-	struct drm_mode_create_dumb d = { .height = 64, .width = 64, .bpp = 32 };
-	struct drm_prime_handle p = { 0 };
-	int card = vgem_card();
-
-	if (card < 0)
-		return -1;
-	if (ioctl(card, DRM_IOCTL_MODE_CREATE_DUMB, &d)) {
-		close(card);
-		return -1;
-	}
-	p.handle = d.handle;
-	p.flags = DRM_CLOEXEC | DRM_RDWR;
-	if (ioctl(card, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p))
-		p.fd = -1;
-	close(card);
-	*size = d.size;
-	return p.fd;
-}
-
-static int udmabuf_dmabuf(size_t size)
-{
-	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = size };
-	int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC), fd;
-
-	if (dev < 0)
-		return -1;
-	c.memfd = memfd_create("rfd-kinds-udmabuf", MFD_ALLOW_SEALING);
-	if (c.memfd < 0 || ftruncate(c.memfd, size) ||
-	    fcntl(c.memfd, F_ADD_SEALS, F_SEAL_SHRINK)) {
-		close(dev);
-		return -1;
-	}
-	fd = ioctl(dev, UDMABUF_CREATE, &c);
-	close(c.memfd);
-	close(dev);
-	return fd;
-}
-
-static int heap_dmabuf(size_t size)
-{
-	struct dma_heap_allocation_data a = { .len = size, .fd_flags = O_RDWR | O_CLOEXEC };
-	int heap = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
-
-	if (heap < 0)
-		return -1;
-	if (ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &a))
-		a.fd = -1;
-	close(heap);
-	return a.fd;
-}
-
-static int open_path(int fd)
-{
-	char p[64];
-
-	if (fd < 0)
-		return -1;
-	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
-	return open(p, O_PATH | O_CLOEXEC);
-}
-
-/* In the target: make every kind, tell the caller the numbers, wait. */
-static void make_kinds(struct kind_fds *k)
-{
-	struct io_uring_params up;
-	size_t size = 65536;
-	sigset_t ss;
-	int p[2], s[2], i, dev;
-	char shm[64];
-
-	for (i = 0; i < N_K; i++)
-		k->fd[i][0] = k->fd[i][1] = -1;
-	k->fd[K_MEMFD][0] = memfd_create("rfd-kinds", MFD_ALLOW_SEALING);
-	ftruncate(k->fd[K_MEMFD][0], 8192);
-	fcntl(k->fd[K_MEMFD][0], F_ADD_SEALS, F_SEAL_GROW);
-	snprintf(shm, sizeof(shm), "/dev/shm/rfd-kinds-%d", getpid());
-	k->fd[K_SHM][0] = open(shm, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	ftruncate(k->fd[K_SHM][0], 4096);
-	unlink(shm);
-	k->fd[K_VGEM][0] = vgem_dmabuf(&size);
-	k->fd[K_UDMABUF][0] = udmabuf_dmabuf(65536);
-	k->fd[K_HEAP][0] = heap_dmabuf(65536);
-	if (!pipe(p)) {
-		k->fd[K_PIPE][0] = p[0];
-		close(p[1]);
-	}
-	if (!socketpair(AF_UNIX, SOCK_STREAM, 0, s)) {
-		k->fd[K_SOCK][0] = s[0];
-		close(s[1]);
-	}
-	k->fd[K_EVENTFD][0] = eventfd(0, EFD_NONBLOCK);
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGUSR2);
-	k->fd[K_SIGNALFD][0] = signalfd(-1, &ss, 0);
-	k->fd[K_TIMERFD][0] = timerfd_create(CLOCK_MONOTONIC, 0);
-	k->fd[K_PIDFD][0] = sys_pidfd_open(getpid());
-	k->fd[K_EPOLL][0] = epoll_create1(0);
-	memset(&up, 0, sizeof(up));
-	k->fd[K_IOURING][0] = (int)syscall(SYS_io_uring_setup, 4, &up);
-	dev = open("/dev/remotefd", O_RDWR);
-	k->fd[K_RFDDEV][0] = dev;
-	k->fd[K_HANDLE][0] = rfd_attach(dev, getppid(), 0, O_CLOEXEC);
-	k->fd[K_DIR][0] = open("/", O_RDONLY | O_DIRECTORY);
-	unlink("/tmp/rfd-kinds-link");
-	symlink("/etc", "/tmp/rfd-kinds-link");
-	k->fd[K_SYMLINK][0] = open("/tmp/rfd-kinds-link", O_PATH | O_NOFOLLOW);
-	k->fd[K_PROCFS][0] = open("/proc/self/status", O_RDONLY);
-	k->fd[K_SYSFS][0] = open("/sys/module/remotefd/initstate", O_RDONLY);
-	k->fd[K_DEVNODE][0] = open("/dev/null", O_RDWR);
-	for (i = 0; i < N_K; i++) {
-		if (k->fd[i][0] < 0)
-			k->fd[i][0] = -1;
-		if (i != K_SYMLINK)
-			k->fd[i][1] = open_path(k->fd[i][0]);
-	}
+	if (uid)
+		drop_to(uid);
+	prctl(PR_SET_DUMPABLE, 1);
 }
 
 struct tgt {

@@ -8,6 +8,12 @@
 # and cred_jar, +8 mm_struct and task_struct net of live threads).  kmemleak: 99-kmemleak-end.
 . /tests/lib.sh
 echo 0 > /proc/sys/kernel/yama/ptrace_scope
+# KCOV's control file (the fuzzer's coverage feedback) lives in debugfs.
+[ -e /sys/kernel/debug/kcov ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+kcov=$([ -e /sys/kernel/debug/kcov ] && echo yes || echo no)
+case "$KVER" in
+*-rfd-debug) [ "$kcov" = yes ] || fail "fuzz: the debug kernel has no /sys/kernel/debug/kcov (CONFIG_KCOV)" ;;
+esac
 # slabs: "cache active_objs" for the four caches, after flushing the
 # per-cpu slabs (SLUB counts objects of cpu slabs as active otherwise), and
 # "tasks N" (live threads: kworkers and io_uring workers come and go, so
