@@ -464,7 +464,7 @@ T_BUILT=$(date +%s)
 trap 'trap - INT TERM; kill 0' INT TERM
 torun=()
 for id in "${IDS[@]}"; do [ -z "${K_NOTRUN[$id]:-}" ] && torun+=("$id"); done
-say "== booting ${torun[*]:-nothing} (qemu TCG, $SMP vCPU, $JOBS at a time, timeout ${VM_TIMEOUT}s each)"
+say "== booting ${torun[*]:-nothing} (qemu TCG, $SMP vCPU (debug: ${RFD_DEBUG_SMP:-2}), $JOBS at a time, timeout ${VM_TIMEOUT}s each (debug: ${RFD_DEBUG_VM_TIMEOUT:-5400}s))"
 running=0
 for id in "${torun[@]}"; do
 	while [ "$running" -ge "$JOBS" ]; do
