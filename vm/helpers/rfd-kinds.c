@@ -25,6 +25,9 @@
  *                          when its target execs (it used to pin it)
  *   rfd-kinds userns       max_watches_per_user counts a user namespace's
  *                          uids as its owner's
+ *   rfd-kinds limits       what gcov showed no test reached: ALL_FDS and
+ *                          MAPS beyond their 1024 slots (lost), UNWATCH by
+ *                          pidfd, GETMAP's reserved fields
  *   rfd-kinds uaf SECONDS  COLLECT of the final event racing rfd_deliver's
  *                          wake-up, then close (a use-after-free with 2
  *                          CPUs before the fix; KASAN reports it)
@@ -37,6 +40,7 @@
 
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 #ifndef MFD_HUGETLB
 #define MFD_HUGETLB 4U
@@ -878,6 +882,112 @@ static int uaf_main(int seconds)
 	return n_fail ? 1 : 0;
 }
 
+/* ---- limits: what the suite's other parts did not reach (gcov, issue 19) -- */
+
+/* A child holding @nfds more fds, or @nmaps separate shared mappings. */
+static pid_t spawn_many(int nfds, int nmaps, int *ready_fd)
+{
+	int p[2], i, m;
+	pid_t pid;
+
+	if (pipe(p))
+		die("pipe");
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit rl = { 4096, 4096 };
+
+		setrlimit(RLIMIT_NOFILE, &rl);
+		m = memfd_create("rfd-kinds-many", 0);
+		ftruncate(m, 4096);
+		for (i = 0; i < nfds; i++)
+			dup(m);
+		/* Every other page: no two neighbours merge into one VMA. */
+		for (i = 0; i < nmaps; i++)
+			mmap((void *)(0x7c0000000000UL + 2 * 4096UL * i), 4096, PROT_READ,
+			     MAP_SHARED | MAP_FIXED_NOREPLACE, m, 0);
+		write(p[1], "r", 1);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	*ready_fd = p[0];
+	return pid;
+}
+
+/* Arms @flags on a child with many fds or maps, kills it: every slot used, the rest lost. */
+static void limits_lost(int dev, const char *what, unsigned int flags, int nfds, int nmaps)
+{
+	struct remotefd_capture c;
+	int rd, r, events = 0, fin = 0;
+	unsigned int lost = 0;
+	char ch;
+	pid_t pid = spawn_many(nfds, nmaps, &rd);
+
+	read(rd, &ch, 1);
+	close(rd);
+	r = watch_req(dev, pid, flags, NULL, 0);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	while (!r && !fin && readable(dev, 10000))
+		while (collect(dev, &c, O_CLOEXEC) == 0) {
+			close_pos(c.newfd);
+			if (c.event == REMOTEFD_EVENT_EXIT || c.event == REMOTEFD_EVENT_DENIED) {
+				fin = c.event;
+				lost = c.lost;
+				break;
+			}
+			/* FILE, SKIPPED (stdio on the console) or MAP: one slot each. */
+			events++;
+		}
+	check(!r && fin == REMOTEFD_EVENT_EXIT && events == REMOTEFD_WATCH_MAX_FDS && lost > 0,
+	      "limits %s: %d events (the %d slots), %u lost, final %d (%s)", what, events,
+	      REMOTEFD_WATCH_MAX_FDS, lost, fin, res_name(r));
+}
+
+static int limits_main(void)
+{
+	struct remotefd_getmap g;
+	struct remotefd_watch w;
+	int dev = open("/dev/remotefd", O_RDWR | O_CLOEXEC), pfd, r, rd;
+	char ch;
+	pid_t pid;
+
+	if (dev < 0)
+		die("limits: open /dev/remotefd");
+	limits_lost(dev, "ALL_FDS beyond 1024 fds", REMOTEFD_WATCH_ALL_FDS, 1100, 0);
+	limits_lost(dev, "MAPS beyond 1024 mappings", REMOTEFD_WATCH_MAPS, 0, 1100);
+
+	/* UNWATCH names the target by pidfd too. */
+	pid = spawn_many(0, 0, &rd);
+	read(rd, &ch, 1);
+	close(rd);
+	pfd = sys_pidfd_open(pid);
+	r = watch_req(dev, pid, REMOTEFD_WATCH_ALL_FDS, NULL, 0);
+	memset(&w, 0, sizeof(w));
+	w.target = dev;		/* not a pidfd */
+	w.flags = REMOTEFD_TARGET_PIDFD;
+	check(ioctl(dev, REMOTEFD_IOC_UNWATCH, &w) < 0 && errno == EBADF,
+	      "limits: UNWATCH naming a file that is no pidfd: EBADF");
+	w.target = pfd;
+	check(!r && ioctl(dev, REMOTEFD_IOC_UNWATCH, &w) == 0,
+	      "limits: UNWATCH by pidfd disarms the watch (%s)", res_name(r));
+	check(ioctl(dev, REMOTEFD_IOC_UNWATCH, &w) < 0 && errno == ENOENT,
+	      "limits: a second UNWATCH by pidfd: ENOENT");
+	close_pos(pfd);
+
+	/* GETMAP's reserved fields. */
+	memset(&g, 0, sizeof(g));
+	g.target = pid;
+	g.addr = 0x1000;
+	g.reserved[1] = 1;
+	check(ioctl(dev, REMOTEFD_IOC_GETMAP, &g) < 0 && errno == EINVAL,
+	      "limits: GETMAP with a reserved field set: EINVAL");
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(dev);
+	return n_fail ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -893,8 +1003,10 @@ int main(int argc, char **argv)
 		return exec_mm_main(atoi(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "userns"))
 		return userns_main();
+	if (argc == 2 && !strcmp(argv[1], "limits"))
+		return limits_main();
 	if (argc == 3 && !strcmp(argv[1], "uaf"))
 		return uaf_main(atoi(argv[2]));
-	fprintf(stderr, "usage: rfd-kinds fds|maps|exec-mm UID | userns | uaf SECONDS\n");
+	fprintf(stderr, "usage: rfd-kinds fds|maps|exec-mm UID | self-exec | userns | limits | uaf SECONDS\n");
 	return 2;
 }

@@ -10,6 +10,8 @@
 #   self-exec      an execute-only binary cannot read itself through GETMAP
 #   exec-mm        a MAPS watch no longer pins its target's old address space
 #   userns         a user namespace's uids share their owner's watch limit
+#   limits         ALL_FDS and MAPS beyond 1024 (lost), UNWATCH by pidfd,
+#                  GETMAP's reserved fields (no other test reached them)
 #   uaf            the final COLLECT racing delivery, then close (meaningful
 #                  with 2 vCPUs: vm/debug/scenarios/88-capture-uaf.sh)
 . /tests/lib.sh
@@ -28,6 +30,7 @@ done
 rfd-runas 1000 /tmp/rfd-kinds-x self-exec
 rfd-kinds exec-mm 1000
 rfd-kinds userns
+rfd-kinds limits
 rfd-kinds uaf 5
 umount /mnt/rfd-ramfs
 echo 0 > /proc/sys/vm/nr_hugepages
