@@ -328,18 +328,18 @@ static int fds_main(uid_t uid)
 
 enum {
 	M_MEMFD, M_SHM, M_HUGEMEMFD, M_VGEM, M_UDMABUF, M_HEAP, M_SHANON, M_SYSV,
-	M_HUGEANON, M_EXEC, M_RAMFS, M_VDSO, N_M
+	M_HUGEANON, M_EXEC, M_RAMFS, M_VDSO, M_VVAR, N_M
 };
 static const char *const m_name[N_M] = {
 	"memfd", "/dev/shm file", "hugetlbfs memfd", "dma-buf (vgem)",
 	"dma-buf (udmabuf)", "dma-buf (system heap, PFN map)",
 	"shared anonymous", "SysV segment", "anonymous hugetlb",
-	"the exec'd binary", "private ramfs file", "[vdso]",
+	"the exec'd binary", "private ramfs file", "[vdso]", "[vvar]",
 };
 /* 1: anyone the GETFD check allows; 0: map_files' capability; -1: no file. */
 static const int m_open[N_M] = {
 	[M_MEMFD] = 1, [M_SHM] = 1, [M_HUGEMEMFD] = 1, [M_VGEM] = 1,
-	[M_UDMABUF] = 1, [M_HEAP] = 1, [M_VDSO] = -1,
+	[M_UDMABUF] = 1, [M_HEAP] = 1, [M_VDSO] = -1, [M_VVAR] = -1,
 };
 
 struct maps {
@@ -347,14 +347,15 @@ struct maps {
 	ino_t ino[N_M];		/* the file's inode, 0 unknown */
 };
 
-static unsigned long vdso_addr(void)
+/* The start of the first mapping named @name ("[vdso]", "[vvar]"), or 0. */
+static unsigned long special_addr(const char *name)
 {
 	char line[256];
 	unsigned long a = 0;
 	FILE *f = fopen("/proc/self/maps", "r");
 
-	while (f && fgets(line, sizeof(line), f))
-		if (strstr(line, "[vdso]"))
+	while (f && !a && fgets(line, sizeof(line), f))
+		if (strstr(line, name))
 			sscanf(line, "%lx", &a);
 	if (f)
 		fclose(f);
@@ -430,7 +431,8 @@ static int maps_target(void)
 	m.addr[M_EXEC] = (unsigned long)&maps_target;
 	fd = open("/mnt/rfd-ramfs/f", O_RDONLY);
 	keep_map(&m, M_RAMFS, fd, 4096, MAP_PRIVATE);
-	m.addr[M_VDSO] = vdso_addr();
+	m.addr[M_VDSO] = special_addr("[vdso]");
+	m.addr[M_VVAR] = special_addr("[vvar");	/* 7.x: [vvar_vclock] too */
 	if (write(1, &m, sizeof(m)) != sizeof(m))
 		return 3;
 	for (;;)
@@ -573,7 +575,7 @@ static void maps_caller(const char *who, int privileged, const char *exe)
 			}
 		check(fin == REMOTEFD_EVENT_EXIT, "maps %s WATCH_MAPS: final event %d", who, fin);
 		for (k = 0; k < N_M; k++) {
-			int shared = k != M_EXEC && k != M_RAMFS && k != M_VDSO;
+			int shared = k != M_EXEC && k != M_RAMFS && m_open[k] >= 0;
 			int want = m.addr[k] && shared && (m_open[k] == 1 || privileged);
 
 			if (k == M_VGEM && !vgem_is_dmabuf)
