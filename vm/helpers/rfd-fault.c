@@ -140,14 +140,7 @@ static int c_legacy(void)
 
 static int c_attach(void)
 {
-	struct remotefd_attach a;
-	int r;
-
-	memset(&a, 0, sizeof(a));
-	a.target = tpid;
-	a.fd_flags = O_CLOEXEC;
-	r = ioctl(dev, REMOTEFD_IOC_ATTACH, &a);
-	return r < 0 ? -errno : r;
+	return rfd_attach(dev, tpid, 0, O_CLOEXEC);
 }
 
 static int a_attach(int r)

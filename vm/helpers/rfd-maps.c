@@ -120,19 +120,6 @@ static int getmap(int fd, unsigned long req, int target, unsigned int flags,
 	return r < 0 ? -errno : r;
 }
 
-static int attach(int dev, int target, unsigned int flags)
-{
-	struct remotefd_attach a;
-	int r;
-
-	memset(&a, 0, sizeof(a));
-	a.target = target;
-	a.flags = flags;
-	a.fd_flags = O_CLOEXEC;
-	r = ioctl(dev, REMOTEFD_IOC_ATTACH, &a);
-	return r < 0 ? -errno : r;
-}
-
 /* ---- matrix ---- */
 
 static int matrix_cell(const char *label, enum rfd_caller c, int nondump, struct target *t)
@@ -170,7 +157,7 @@ static int matrix_cell(const char *label, enum rfd_caller c, int nondump, struct
 	ref = pidfd_getfd_res(t->pid, t->memfd);
 	by_pid = getmap(dev, REMOTEFD_IOC_GETMAP, t->pid, 0, t->addr + 5, NULL);
 	by_pidfd = getmap(dev, REMOTEFD_IOC_GETMAP, pidfd, REMOTEFD_TARGET_PIDFD, t->addr, NULL);
-	handle = attach(dev, pidfd, REMOTEFD_TARGET_PIDFD);
+	handle = rfd_attach(dev, pidfd, REMOTEFD_TARGET_PIDFD, O_CLOEXEC);
 	by_handle = handle >= 0 ? getmap(handle, REMOTEFD_HANDLE_IOC_GETMAP, 0, 0, t->addr, NULL) : handle;
 	exp = rfd_expected_ok(scope, c, nondump);
 
@@ -256,7 +243,7 @@ static int malformed(const char *label)
 	pidfd = sys_pidfd_open(t.pid);
 	if (dev < 0 || pidfd < 0)
 		die("open device/pidfd");
-	handle = attach(dev, pidfd, REMOTEFD_TARGET_PIDFD);
+	handle = rfd_attach(dev, pidfd, REMOTEFD_TARGET_PIDFD, O_CLOEXEC);
 	check(handle >= 0, "%s: attach: %s", label, res_name(handle));
 	vvar = special(t.pid, "[vvar]");
 	vdso = special(t.pid, "[vdso]");
