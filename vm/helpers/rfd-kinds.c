@@ -790,7 +790,7 @@ static int userns_main(void)
 		check(0, "userns: cannot set max_watches_per_user");
 		return 1;
 	}
-	/* Debian's own knob (0 in a kernel built from defconfig, as the debug one). */
+	/* Debian's own knob: unprivileged user namespaces must be allowed. */
 	if (!access(knob, F_OK)) {
 		FILE *f = fopen(knob, "r");
 
@@ -808,7 +808,8 @@ static int userns_main(void)
 		close(ready[0]);
 		become(1000);
 		if (unshare(CLONE_NEWUSER)) {
-			printf("SKIP userns: unshare(CLONE_NEWUSER) as uid 1000: %s\n", strerror(errno));
+			printf("SKIP userns: unshare(CLONE_NEWUSER) as uid 1000: %s%s\n", strerror(errno),
+			       access("/proc/self/ns/user", F_OK) ? " (a kernel without CONFIG_USER_NS, as the debug kernel)" : "");
 			write(ready[1], "s", 1);
 			_exit(0);
 		}
