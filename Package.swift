@@ -5,7 +5,7 @@ import PackageDescription
 //
 //   CShims ← RemoteFD ← RemoteFDHandOff ← RemoteFDKeeper
 //               ↑   ↖ RemoteFDCapture
-//               ├── MemfdPlugin, ShmPlugin, DmabufPlugin (one handler each)
+//               ├── MemfdPlugin, ShmPlugin, DmabufPlugin, SysvPlugin (one handler each)
 //               └── adopt (the CLI: composes all of the above)
 //
 // swift-log: RemoteFD and adopt log through it, only with --verbose.
@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "MemfdPlugin", targets: ["MemfdPlugin"]),
         .library(name: "ShmPlugin", targets: ["ShmPlugin"]),
         .library(name: "DmabufPlugin", targets: ["DmabufPlugin"]),
+        .library(name: "SysvPlugin", targets: ["SysvPlugin"]),
         .executable(name: "adopt", targets: ["adopt"]),
     ],
     dependencies: [
@@ -72,12 +73,14 @@ let package = Package(
         .target(name: "MemfdPlugin", dependencies: ["RemoteFD"], path: "Sources/Plugins/Memfd"),
         .target(name: "ShmPlugin", dependencies: ["RemoteFD"], path: "Sources/Plugins/Shm"),
         .target(name: "DmabufPlugin", dependencies: ["RemoteFD", "CShims", "CLibdrm"], path: "Sources/Plugins/Dmabuf"),
+        .target(name: "SysvPlugin", dependencies: ["RemoteFD", .product(name: "SystemPackage", package: "swift-system")],
+                path: "Sources/Plugins/Sysv"),
 
         .executableTarget(
             name: "adopt",
             dependencies: [
                 "RemoteFD", "RemoteFDHandOff", "RemoteFDKeeper", "RemoteFDCapture",
-                "MemfdPlugin", "ShmPlugin", "DmabufPlugin",
+                "MemfdPlugin", "ShmPlugin", "DmabufPlugin", "SysvPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -110,7 +113,7 @@ let package = Package(
             name: "AdoptTests",
             dependencies: [
                 "RemoteFD", "RemoteFDHandOff", "RemoteFDKeeper", "RemoteFDCapture",
-                "MemfdPlugin", "ShmPlugin", "DmabufPlugin", "adopt", "CShims",
+                "MemfdPlugin", "ShmPlugin", "DmabufPlugin", "SysvPlugin", "adopt", "CShims",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Tests/AdoptTests"),

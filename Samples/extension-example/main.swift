@@ -26,7 +26,7 @@ struct EventfdHandler: ResourceHandler {
     }
 
     func open(_ file: AdoptedFile, options: AccessOptions) throws(AdoptError) -> any BufferAccess {
-        throw AdoptError(pid: file.pid, fd: file.fd, reason: .mapRefused, errno: .operationNotSupportedByDevice,
+        throw AdoptError(file, reason: .mapRefused, errno: .operationNotSupportedByDevice,
                          "an eventfd has a counter, not memory to map")
     }
 }

@@ -167,21 +167,24 @@ public final class ExitCapture {
     /// `skipping` (device, inode: captured by an fd) is not taken twice.
     public static func captureMappings(from target: TargetProcess, adopter: Adopter,
                                        skipping: Set<[UInt64]> = []) -> (adopted: [Adoption], failures: [AdoptError]) {
-        guard let maps = MapsReader().mappings(pid: target.pid, all: true) else {
+        let claims = MappingClaims(adopter.handlers)
+        guard let maps = MapsReader().mappings(pid: target.pid, claims: claims, all: true) else {
             return ([], [AdoptError(pid: target.pid, fd: nil, reason: .other, errno: .current,
                                     "cannot read the maps of the exiting process")])
         }
         var adopted: [Adoption] = []
         var failures: [AdoptError] = []
         var seen = skipping
+        // map_files, or a claiming handler's own way where it is refused.
+        let mapFiles = Adopter(handlers: adopter.handlers, backend: ProcfsBackend())
         for m in maps where m.isShared && m.hasFile && !m.path.hasPrefix("[") {
             guard seen.insert([m.device, m.inode]).inserted else { continue }
             do {
-                adopted.append(try adopter.adopt(mapping: .address(m.start), of: target, via: .procfs))
+                adopted.append(try mapFiles.adopt(mapping: .address(m.start), of: target))
             } catch {
                 // Not a buffer (a shared library, a font): quietly skipped;
                 // a refused buffer is reported.
-                if m.bufferType != nil { failures.append(error) }
+                if m.type != nil { failures.append(error) }
             }
         }
         return (adopted, failures)

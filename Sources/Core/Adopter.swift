@@ -22,86 +22,128 @@ public struct Adopter {
     }
 
     /// Takes `fd` of `pid`. With `type`, anything else is refused with the
-    /// actual kind named ("fd 3 of pid 1234 is a memfd, not a dma-buf").
+    /// actual kind named ("pid 1234 fd 3: it is a memfd, not a dma-buf").
     public func adopt(pid: pid_t, fd: Int32, type: String? = nil) throws(AdoptError) -> Adoption {
         let target = try TargetProcess(pid: pid, forFD: fd)
         return try adopt(fd: fd, of: target, type: type)
     }
 
     public func adopt(fd: Int32, of target: TargetProcess, type: String? = nil) throws(AdoptError) -> Adoption {
-        var requested: (any ResourceHandler)?
-        if let type {
-            guard let handler = handlers.handler(type: type) else {
-                throw AdoptError(pid: target.pid, fd: fd, reason: .unknownType(type), errno: .invalidArgument,
-                                 "unknown type '\(type)' (known: \(handlers.types.joined(separator: ", ")))")
-            }
-            requested = handler
-        }
-        let raw = try backend.acquire(fd: fd, of: target)
+        let requested = try requestedHandler(type, pid: target.pid, origin: .fd(fd))
+        let acquired = try backend.acquire(fd: fd, of: target)
         let file: AdoptedFile
         do {
-            file = try AdoptedFile(descriptor: raw, pid: target.pid, fd: fd,
+            file = try AdoptedFile(descriptor: acquired.descriptor, pid: target.pid, origin: .fd(fd),
                                    backendName: backend.name, backendNote: backend.semanticsNote)
-            file.backendPath = backend.lastPath
+            file.backendPath = acquired.path
         } catch {
-            try? raw.close()
+            try? acquired.descriptor.close()
             throw AdoptError(pid: target.pid, fd: fd, reason: .other, errno: error, "fstat of the adopted fd failed")
         }
-        return try identify(file, of: target, fd: fd, requested: requested)
+        return try identify(file, requested: requested)
     }
 
     /// The file behind a mapping of `target` (`adopt PID --map ADDR`):
-    /// through the module's GETMAP or /proc/PID/map_files (`MapAcquisition`;
-    /// `via` pidfd is refused: pidfd_getfd takes fds only), then identified
-    /// like an fd. `file.fd` is -1 and `file.mapping` the mapping.
-    public func adopt(mapping selector: MappingSelector, of target: TargetProcess, via choice: BackendChoice,
+    /// through the backend, which must take mappings
+    /// (`MappingAcquisitionBackend`: the module's GETMAP, map_files), then
+    /// identified like an fd; `file.origin` is `.mapping` and
+    /// `file.mapping` the mapping. Where the backend may not hand out the
+    /// file and the handler claiming the mapping has a way of its own
+    /// (`MappingAlternative`), that way is taken.
+    public func adopt(mapping selector: MappingSelector, of target: TargetProcess,
                       type: String? = nil) throws(AdoptError) -> Adoption {
-        var requested: (any ResourceHandler)?
-        if let type {
-            guard let handler = handlers.handler(type: type) else {
-                throw AdoptError(pid: target.pid, fd: nil, reason: .unknownType(type), errno: .invalidArgument,
-                                 "unknown type '\(type)' (known: \(handlers.types.joined(separator: ", ")))")
-            }
-            requested = handler
-        }
-        let kmod = backend as? KmodBackend ?? KmodBackend()
-        let mapped = try MapAcquisition.acquire(selector, of: target, via: choice, kmod: kmod)
+        let claims = MappingClaims(handlers)
+        let address = try MapAcquisition.address(selector, of: target, claims: claims)
+        let requested = try requestedHandler(type, pid: target.pid, origin: .mapping(address))
         let file: AdoptedFile
+        do throws(AdoptError) {
+            file = try mappedFile(at: address, of: target, claims: claims)
+        } catch {
+            guard let alternative = try alternative(at: address, of: target, claims: claims, refused: error) else { throw error }
+            file = alternative
+        }
+        return try identify(file, requested: requested)
+    }
+
+    /// The file behind the mapping at `address`, through the backend.
+    private func mappedFile(at address: UInt64, of target: TargetProcess, claims: MappingClaims) throws(AdoptError) -> AdoptedFile {
+        let mapped = try MapAcquisition.acquire(.address(address), of: target, backend: backend, claims: claims)
         do {
-            file = try AdoptedFile(descriptor: mapped.descriptor, pid: target.pid, fd: -1,
-                                   backendName: mapped.backendName, backendNote: nil)
+            let file = try AdoptedFile(descriptor: mapped.descriptor, pid: target.pid, origin: .mapping(mapped.mapping.start),
+                                       backendName: mapped.backendName, backendNote: nil)
             file.backendPath = mapped.backendPath
             file.mapping = mapped.mapping
+            return file
         } catch {
             try? mapped.descriptor.close()
             throw AdoptError(pid: target.pid, fd: nil, reason: .other, errno: error, "fstat of the adopted file failed",
                              address: mapped.mapping.start)
         }
+    }
+
+    /// The resource of `type` with id `id` (`adopt sysv SHMID`): no
+    /// process named, no backend; the handler (`IdentifiedResources`)
+    /// reads its facts, and maps it under the kernel's own permission
+    /// check when the adoption is opened.
+    public func adopt(id: Int32, type: String) throws(AdoptError) -> Adoption {
+        guard let handler = handlers.handler(type: type) else {
+            throw AdoptError(pid: nil, origin: nil, reason: .unknownType(type), errno: .invalidArgument,
+                             "unknown type '\(type)' (known: \(handlers.types.joined(separator: ", ")))")
+        }
+        guard let source = handler as? any IdentifiedResources else {
+            throw AdoptError(pid: nil, origin: nil, reason: .other, errno: .invalidArgument,
+                             "\(handler.displayName) cannot be taken by id, only from a process")
+        }
+        return try identify(try source.adopt(id: id), requested: handler)
+    }
+
+    /// The resource behind the mapping at `address` taken the claiming
+    /// handler's own way, when the backend refused the file (`refused`)
+    /// for a reason that way may not share (permission, a backend without
+    /// mappings); nil when no handler has one.
+    private func alternative(at address: UInt64, of target: TargetProcess, claims: MappingClaims,
+                             refused: AdoptError) throws(AdoptError) -> AdoptedFile? {
+        switch refused.reason {
+        case .permissionDenied, .backendUnavailable, .cannotReopen: break
+        default: return nil
+        }
+        guard let maps = MapsReader().mappings(pid: target.pid, claims: claims, all: true),
+              let mapping = maps.first(where: { $0.start <= address && address < $0.end }),
+              let type = mapping.type,
+              let handler = handlers.handler(type: type) as? any MappingAlternative else { return nil }
+        RemoteFDLog.logger?.info("map: \(refused.detail); taking it as \(handler.displayName) instead")
         do {
-            return try identify(file, of: target, fd: -1, requested: requested)
+            return try handler.adopt(mapping: mapping, of: target)
         } catch {
             var e = error
-            e.fd = nil
-            e.address = mapped.mapping.start
-            e.message = e.message.replacing("fd -1 of pid \(target.pid)", with: "the mapping \(mapped.mapping.range) of pid \(target.pid)")
+            e.hints.append("before that: \(refused.detail)")
             throw e
         }
     }
 
-    private func identify(_ file: AdoptedFile, of target: TargetProcess, fd: Int32,
-                          requested: (any ResourceHandler)?) throws(AdoptError) -> Adoption {
+    private func requestedHandler(_ type: String?, pid: pid_t, origin: BufferOrigin) throws(AdoptError) -> (any ResourceHandler)? {
+        guard let type else { return nil }
+        guard let handler = handlers.handler(type: type) else {
+            throw AdoptError(pid: pid, origin: origin, reason: .unknownType(type), errno: .invalidArgument,
+                             "unknown type '\(type)' (known: \(handlers.types.joined(separator: ", ")))")
+        }
+        return handler
+    }
+
+    /// `file` identified by the registered handlers; with `requested`,
+    /// anything else is refused.
+    public func identify(_ file: AdoptedFile, requested: (any ResourceHandler)? = nil) throws(AdoptError) -> Adoption {
         guard let handler = handlers.handler(for: file) else {
             let kind = FileKind.describe(file)
             if let requested {
-                throw AdoptError(pid: target.pid, fd: fd, reason: .typeMismatch(actual: kind, requested: requested.type),
-                                 "fd \(fd) of pid \(target.pid) is a \(kind), not \(requested.displayName)")
+                throw AdoptError(file, reason: .typeMismatch(actual: kind, requested: requested.type),
+                                 "it is a \(kind), not \(requested.displayName)")
             }
-            throw AdoptError(pid: target.pid, fd: fd, reason: .notAdoptable(kind: kind),
-                             "not an adoptable buffer: \(kind)")
+            throw AdoptError(file, reason: .notAdoptable(kind: kind), "not an adoptable buffer: \(kind)")
         }
         if let requested, requested.type != handler.type {
-            throw AdoptError(pid: target.pid, fd: fd, reason: .typeMismatch(actual: handler.type, requested: requested.type),
-                             "fd \(fd) of pid \(target.pid) is \(handler.displayName), not \(requested.displayName)")
+            throw AdoptError(file, reason: .typeMismatch(actual: handler.type, requested: requested.type),
+                             "it is \(handler.displayName), not \(requested.displayName)")
         }
         return Adoption(file: file, handler: handler)
     }
@@ -125,11 +167,16 @@ public struct Adoption {
     /// The common fields, then the handler's own.
     public func describe() -> Description {
         var d = Description()
-        d.append("pid", file.pid)
-        if let mapping = file.mapping {
-            d.append("mapping", "0x\(String(mapping.start, radix: 16))-0x\(String(mapping.end, radix: 16)) \(mapping.perms)")
-        } else {
-            d.append("fd", file.fd)
+        if let pid = file.pid { d.append("pid", pid) }
+        switch file.origin {
+        case .fd(let fd):
+            d.append("fd", fd)
+        case .mapping(let start):
+            let m = file.mapping
+            d.append("mapping", m.map { "0x\(String($0.start, radix: 16))-0x\(String($0.end, radix: 16)) \($0.perms)" }
+                     ?? "0x" + String(start, radix: 16))
+        case .ipc, .received:
+            break  // the handler describes its own ids; a keeper's name is the caller's
         }
         d.append("type", handler.type)
         d.append("via", file.via)

@@ -107,6 +107,29 @@ public final class KeeperClient {
         HeldBufferInfo(words: try send(.add(name: name, source: source), fds: [descriptor]).okWords)
     }
 
+    /// Asks the keeper to take the resource with id `id` itself, through
+    /// the handler of `type` (a System V segment: it has no fd to pass).
+    @discardableResult
+    public func take(_ name: String, type: String, id: Int32, owner: uid_t? = nil) throws(KeeperError) -> HeldBufferInfo? {
+        HeldBufferInfo(words: try send(.take(name: name, type: type, id: id, owner: owner)).okWords)
+    }
+
+    /// Gives `adoption` to the keeper under `name`: its fd, or for a
+    /// resource held without one (attached by id), its id to take.
+    @discardableResult
+    public func hold(_ adoption: Adoption, name: String) throws(KeeperError) -> HeldBufferInfo? {
+        let file = adoption.file
+        if file.hasDescriptor {
+            return try add(name, descriptor: file.descriptor,
+                           source: file.pid.map { KeeperRequest.Source(pid: $0, fd: file.fd ?? -1) })
+        }
+        guard case .ipc(_, let id) = file.origin else {
+            throw KeeperError(socket: socketPath, request: "add \(name)", errno: .badFileDescriptor,
+                              "\(file.source) is held without an fd or an id: nothing to give the keeper")
+        }
+        return try take(name, type: adoption.type, id: id)
+    }
+
     /// A keeper handing over: `info`'s buffer, owner kept (root or the
     /// keeper's uid only).
     public func importBuffer(_ info: HeldBufferInfo, descriptor: FileDescriptor) throws(KeeperError) {

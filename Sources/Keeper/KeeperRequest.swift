@@ -26,6 +26,11 @@ public enum KeeperRequest: Equatable, Sendable {
     /// `import NAME UID PID FD`, one fd attached: a keeper handing over
     /// (root or the keeper's uid only).
     case importBuffer(name: String, owner: uid_t, source: Source)
+    /// `take NAME TYPE ID [UID]`, no fd: the keeper takes the resource
+    /// with id ID itself, through the handler of TYPE (a System V segment
+    /// by shmid, which has no fd to pass), if the peer may; UID (the owner
+    /// to record) is honoured from root or the keeper's uid only (handover).
+    case take(name: String, type: String, id: Int32, owner: uid_t?)
     /// `listener PATH`, a listening socket attached: serve it too (root or
     /// the keeper's uid only).
     case listener(path: String)
@@ -40,7 +45,7 @@ public enum KeeperRequest: Equatable, Sendable {
         public init(message: String) { self.message = message }
     }
 
-    public static let usage = "list, get NAME, release NAME, add NAME [PID FD], handover PATH"
+    public static let usage = "list, get NAME, release NAME, add NAME [PID FD], take NAME TYPE ID, handover PATH"
 
     /// Parses one request line (without its "\n"); words are separated by
     /// single spaces.
@@ -64,6 +69,14 @@ public enum KeeperRequest: Equatable, Sendable {
         case ("import", 5):
             guard let owner = uid_t(words[2]), let pid = pid_t(words[3]), let fd = Int32(words[4]) else { throw bad }
             self = .importBuffer(name: words[1], owner: owner, source: Source(pid: pid, fd: fd))
+        case ("take", 4), ("take", 5):
+            guard let id = Int32(words[3]) else { throw bad }
+            var owner: uid_t?
+            if words.count == 5 {
+                guard let uid = uid_t(words[4]) else { throw bad }
+                owner = uid
+            }
+            self = .take(name: words[1], type: words[2], id: id, owner: owner)
         case ("listener", 2):
             self = .listener(path: words[1])
         case ("handover", 2):
@@ -83,6 +96,8 @@ public enum KeeperRequest: Equatable, Sendable {
             return "add \(name) \(source?.pid ?? -1) \(source?.fd ?? -1)"
         case .importBuffer(let name, let owner, let source):
             return "import \(name) \(owner) \(source.pid) \(source.fd)"
+        case .take(let name, let type, let id, let owner):
+            return "take \(name) \(type) \(id)" + (owner.map { " \($0)" } ?? "")
         case .listener(let path): return "listener \(path)"
         case .handover(let path): return "handover \(path)"
         }
@@ -95,6 +110,7 @@ public enum KeeperRequest: Equatable, Sendable {
         case .release: return "release"
         case .add: return "add"
         case .importBuffer: return "import"
+        case .take: return "take"
         case .listener: return "listener"
         case .handover: return "handover"
         }

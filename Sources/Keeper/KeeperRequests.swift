@@ -48,6 +48,9 @@ extension Keeper {
         case .importBuffer(let name, let owner, let source):
             guard isTrusted(peer) else { return .err(.permissionDenied, "only root or uid \(geteuid()) may import buffers") }
             return add(name, owner: owner, source: source, verb: "import", line: line, fd: fds.take()!)
+        case .take(let name, let type, let id, let owner):
+            return take(name, type: type, id: id, owner: isTrusted(peer) ? owner ?? peer.uid : peer.uid, peer: peer,
+                        line: line)
         case .listener(let path):
             return listener(path, for: peer, fd: fds.take()!)
         case .handover(let path):
@@ -86,6 +89,9 @@ extension Keeper {
             let info = h.current
             var fields = info.description
             fields.append("to_pid", Int(peer.pid))
+            guard h.file.hasDescriptor else {
+                return .err(.badFileDescriptor, "\(name) is \(h.file.origin), held attached without an fd: take it by that id")
+            }
             report("given", fields)
             return Reply(text: KeeperStatus.ok(info.words).line + "\n", fds: [h.file.descriptor])
         }
@@ -126,6 +132,39 @@ extension Keeper {
             return .err(error.errno ?? .invalidArgument, error.message)
         }
         return .ok(info.words)
+    }
+
+    /// `take`: the keeper takes the resource by id itself (no fd travels),
+    /// if the peer may take it (the handler's rule, the kernel's own).
+    private func take(_ name: String, type: String, id: Int32, owner: uid_t, peer: FdPassing.PeerCredentials,
+                      line: String) -> Reply {
+        guard let source = handlers.handler(type: type) as? any IdentifiedResources else {
+            return .err(.invalidArgument, "no handler of type '\(type)' takes resources by id")
+        }
+        guard peer.uid == 0 || source.allows(uid: peer.uid, gid: peer.gid, id: id) else {
+            return .err(.permissionDenied, "\(source.idName) \(id): uid \(peer.uid) may not attach it")
+        }
+        do {
+            try state.check(name)
+            let file = try source.adopt(id: id)
+            guard let adoption = Adoption.identify(file, handlers: handlers) else {
+                return .err(.invalidArgument, "\(file.source) is not \(source.displayName)")
+            }
+            let attachment = try adoption.open()
+            let info = HeldBufferInfo(name: name, type: adoption.type, size: attachment.size, ownerUID: owner,
+                                      sourcePID: -1, sourceFD: -1, inode: file.inode)
+            try keep(file, info: info, request: line, attachment: attachment)
+            return .ok(info.words)
+        } catch let error as KeeperState.KeepRefusal {
+            return error == .badName ? .err(.invalidArgument, "bad buffer name '\(name)' (\(KeeperProtocol.nameRule))")
+                : .err(.fileExists, "a buffer named \(name) is already held")
+        } catch let error as AdoptError {
+            return .err(error.errno ?? .invalidArgument, error.detail)
+        } catch let error as KeeperError {
+            return .err(error.errno ?? .invalidArgument, error.message)
+        } catch {
+            return .err(.invalidArgument, "\(error)")
+        }
     }
 
     /// `fd` is the request's: kept as a listener, or closed here.
@@ -178,6 +217,10 @@ extension Keeper {
         }
         for h in state.held {
             do {
+                if case .ipc(_, let id) = h.file.origin, !h.file.hasDescriptor {
+                    try successor.take(h.info.name, type: h.info.type, id: id, owner: h.info.ownerUID)
+                    continue
+                }
                 try successor.importBuffer(h.info, descriptor: h.file.descriptor)
             } catch {
                 return .err(error.errno ?? .protocolError, "successor \(path) refused \(h.info.name): \(error.message); this keeper keeps everything")

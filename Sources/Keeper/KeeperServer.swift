@@ -85,14 +85,15 @@ public final class Keeper {
     public func keep(_ adoption: Adoption, name: String, owner: uid_t) throws(KeeperError) {
         let file = adoption.file
         let info = HeldBufferInfo(name: name, type: adoption.type, size: file.currentSize, ownerUID: owner,
-                                  sourcePID: file.pid, sourceFD: file.fd, inode: file.inode)
+                                  sourcePID: file.pid ?? -1, sourceFD: file.fd ?? -1, inode: file.inode)
         try keep(file, info: info, request: "keep \(name)")
     }
 
     /// Keeps `file` as `info` says, reporting "added".
-    func keep(_ file: AdoptedFile, info: HeldBufferInfo, request: String) throws(KeeperError) {
+    func keep(_ file: AdoptedFile, info: HeldBufferInfo, request: String,
+              attachment: (any BufferAccess)? = nil) throws(KeeperError) {
         do {
-            _ = try state.keep(file, info: info)
+            _ = try state.keep(file, info: info, attachment: attachment)
         } catch {
             switch error {
             case .badName:

@@ -9,10 +9,14 @@ struct KeeperState {
     final class Held {
         var info: HeldBufferInfo
         let file: AdoptedFile
+        /// What keeps a resource without an fd (a segment attached by
+        /// id): mapped here for as long as it is held.
+        let attachment: (any BufferAccess)?
 
-        init(info: HeldBufferInfo, file: AdoptedFile) {
+        init(info: HeldBufferInfo, file: AdoptedFile, attachment: (any BufferAccess)? = nil) {
             self.info = info
             self.file = file
+            self.attachment = attachment
         }
 
         /// The fields, with the size now (the owner may have resized it).
@@ -45,11 +49,17 @@ struct KeeperState {
         case duplicate
     }
 
-    /// Keeps `file` under `info.name`.
-    mutating func keep(_ file: AdoptedFile, info: HeldBufferInfo) throws(KeepRefusal) -> Held {
-        guard KeeperProtocol.isValidName(info.name) else { throw .badName }
-        guard buffer(named: info.name) == nil else { throw .duplicate }
-        let h = Held(info: info, file: file)
+    /// Whether `info.name` may be kept now.
+    func check(_ name: String) throws(KeepRefusal) {
+        guard KeeperProtocol.isValidName(name) else { throw .badName }
+        guard buffer(named: name) == nil else { throw .duplicate }
+    }
+
+    /// Keeps `file` (and `attachment`, for a resource without an fd) under `info.name`.
+    mutating func keep(_ file: AdoptedFile, info: HeldBufferInfo,
+                       attachment: (any BufferAccess)? = nil) throws(KeepRefusal) -> Held {
+        try check(info.name)
+        let h = Held(info: info, file: file, attachment: attachment)
         held.append(h)
         return h
     }

@@ -6,16 +6,17 @@ import RemoteFD
 import RemoteFDHandOff
 import RemoteFDKeeper
 import ShmPlugin
+import SysvPlugin
 
 /// The handlers this CLI composes. RemoteFD knows none of them; a program
 /// with other handlers builds its own registry (see Samples/extension-example).
-let builtInHandlers = HandlerRegistry([MemfdHandler(), ShmHandler(), DmabufHandler()])
+let builtInHandlers = HandlerRegistry([MemfdHandler(), ShmHandler(), DmabufHandler(), SysvHandler()])
 
 @main
 struct AdoptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "adopt",
-        abstract: "Take another process's shared buffer (memfd, /dev/shm, dma-buf) by pid and fd.",
+        abstract: "Take another process's shared buffer (memfd, /dev/shm, dma-buf, System V segment) by pid and fd, mapping or id.",
         discussion: """
             Examples:
               adopt 1234 3                  identify, map and preview fd 3 of process 1234
@@ -23,6 +24,7 @@ struct AdoptCommand: ParsableCommand {
               adopt --follow 1234 3         keep it and print it every second, also after 1234 exits
               adopt --dump out.bin 1234 3   copy its contents out
               adopt list --all              every adoptable buffer of every process we may inspect
+              adopt sysv 42                 the System V segment with shmid 42 (ipcs -m)
               adopt demo                    a memfd outliving its producer
 
             Buffers are named and taken as NAME=PID:FD (hold, exec, fdstore, keeper add);
@@ -31,7 +33,8 @@ struct AdoptCommand: ParsableCommand {
         // `adopt --version` says more than this (VersionReport, in main).
         version: adoptVersion,
         subcommands: [AdoptOne.self, ListCommand.self, DemoCommand.self,
-                      HoldCommand.self, KeeperCommand.self, ExecCommand.self, FdstoreCommand.self, WatchCommand.self],
+                      HoldCommand.self, KeeperCommand.self, ExecCommand.self, FdstoreCommand.self, WatchCommand.self,
+                      SysvCommand.self],
         defaultSubcommand: AdoptOne.self)
 }
 
@@ -51,8 +54,10 @@ extension BackendChoice: ExpressibleByArgument {}
 
 /// The backend for `--via`; when `auto` passes over a module it cannot
 /// use, one line on stderr says so (Backends.choose: the policy).
-func chosenBackend(_ choice: BackendChoice) -> any AcquisitionBackend {
-    let (backend, note) = Backends.choose(choice)
+/// The backend `--via` names; for a mapping (`forMappings`), `auto` picks
+/// among those that take mappings (the module, else map_files).
+func chosenBackend(_ choice: BackendChoice, forMappings: Bool = false) -> any AcquisitionBackend {
+    let (backend, note) = forMappings ? Backends.chooseForMappings(choice) : Backends.choose(choice)
     if let note { printError("adopt: \(note)") }
     return backend
 }
@@ -74,8 +79,8 @@ func deprecated(_ old: String, _ new: String) -> String {
 
 /// An error about a buffer that does not name it itself (the fd store's).
 struct AboutBuffer: Error {
-    let pid: pid_t
-    let fd: Int32
+    /// "pid P fd N" (`AdoptedFile.source`).
+    let source: String
     let error: any Error
 }
 
@@ -92,7 +97,7 @@ func report(_ error: any Error) -> any Error {
     case let error as FdStoreError:
         printError("adopt: \(error)")
     case let about as AboutBuffer:
-        printError("adopt: pid \(about.pid) fd \(about.fd): \(about.error)")
+        printError("adopt: \(about.source): \(about.error)")
     default:
         return error
     }

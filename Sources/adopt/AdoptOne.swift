@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import RemoteFD
+import RemoteFDKeeper
 
 /// `adopt [options] PID FD`: the main job.
 struct AdoptOne: ParsableCommand, Deprecating {
@@ -85,8 +86,8 @@ struct AdoptOne: ParsableCommand, Deprecating {
     var job: AdoptJob {
         AdoptJob(via: acquire.via, json: acquire.json, type: type, offset: offset, length: length,
                  writable: writable, seal: seal, wait: wait, follow: follow || watchDeprecated,
-                 interval: interval ?? everyDeprecated ?? 1, count: count, dump: dump, pid: pid, fd: fd ?? -1,
-                 mapping: selector)
+                 interval: interval ?? everyDeprecated ?? 1, count: count, dump: dump,
+                 source: selector.map { .mapping(pid: pid, $0) } ?? .fd(pid: pid, fd ?? 0))
     }
 
     func run() throws {
@@ -109,38 +110,45 @@ struct AdoptJob: Equatable {
     var interval: Double = 1
     var count: Int?
     var dump: String?
-    var pid: Int32
-    var fd: Int32
-    /// `--map ADDR` / `--map-index N`: the file behind a mapping, not fd.
-    var mapping: MappingSelector? = nil
+    /// What to take: fd N of PID, or (`--map ADDR` / `--map-index N`) the
+    /// file behind a mapping of PID, or a resource by id (`adopt sysv SHMID`).
+    var source: Source
+    /// `--hold NAME` (by id): give it to the keeper at `socket`.
+    var hold: String? = nil
+    var socket = ""
+
+    enum Source: Equatable {
+        case fd(pid: Int32, Int32)
+        case mapping(pid: Int32, MappingSelector)
+        case id(type: String, Int32)
+    }
 
     func run() throws {
         let adoption: Adoption
-        let target: TargetProcess
-        if let mapping {
+        var target: TargetProcess?
+        switch source {
+        case .mapping(let pid, let mapping):
             // The module when it opens (auto, kmod), else map_files; pidfd refused.
-            let backend: any AcquisitionBackend = via == .auto || via == .kmod ? KmodBackend() : chosenBackend(via)
-            let adopter = Adopter(handlers: builtInHandlers, backend: backend)
+            let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(via, forMappings: true))
             target = try TargetProcess(pid: pid)
-            adoption = try adopter.adopt(mapping: mapping, of: target, via: via, type: type == "auto" ? nil : type)
-        } else {
+            adoption = try adopter.adopt(mapping: mapping, of: target!, type: type == "auto" ? nil : type)
+        case .fd(let pid, let fd):
             let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(via))
             target = try TargetProcess(pid: pid, forFD: fd)
-            adoption = try adopter.adopt(fd: fd, of: target, type: type == "auto" ? nil : type)
+            adoption = try adopter.adopt(fd: fd, of: target!, type: type == "auto" ? nil : type)
+        case .id(let type, let id):
+            adoption = try Adopter(handlers: builtInHandlers, backend: PidfdBackend()).adopt(id: id, type: type)
         }
-        do {
-            try use(adoption, target)
-        } catch var error as AdoptError where adoption.file.mapping != nil {
-            // Errors about the file name the mapping, not fd -1.
-            if error.fd == -1 { error.fd = nil; error.address = adoption.file.mapping!.start }
-            throw error
-        }
+        try use(adoption, target)
     }
 
-    private func use(_ adoption: Adoption, _ target: TargetProcess) throws {
+    private func use(_ adoption: Adoption, _ target: TargetProcess?) throws {
         let access = try adoption.open(AccessOptions(writable: writable, sealShrink: seal, waitForDevice: wait))
-        if let dump {
-            try HandOn.dump(dump).perform([adoption], pid: pid, defaultName: "", socket: "",
+        if let hold {
+            let info = try KeeperClient(socketPath: socket).hold(adoption, name: hold)
+            print("held \(adoption.file.source) (\(adoption.type), \(info?.size ?? access.size) bytes) as \(hold) in \(socket)")
+        } else if let dump {
+            try HandOn.dump(dump).perform([adoption], pid: adoption.file.pid, defaultName: "", socket: "",
                                           range: (offset, length), open: { _ in access })
         } else if follow {
             Watcher(access: access, adoption: adoption, target: target, offset: offset,

@@ -19,7 +19,7 @@ final class DumpDirectory {
     static let maxTries = 100
 
     /// Opens DIR (a path the user gave: followed like any path they name).
-    init(_ path: String, pid: pid_t) throws(AdoptError) {
+    init(_ path: String, pid: pid_t?) throws(AdoptError) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else {
             throw AdoptError(pid: pid, fd: nil, reason: .other, errno: .init(rawValue: errno),
@@ -42,7 +42,7 @@ final class DumpDirectory {
             guard err == .fileExists else {
                 throw file.error(err, "cannot create dump file \(path)/\(candidate)")
             }
-            printError("adopt: pid \(file.pid) \(file.label): \(path)/\(candidate) already exists (\(err.symbolicName)): left untouched, trying another name")
+            printError("adopt: \(file.source): \(path)/\(candidate) already exists (\(err.symbolicName)): left untouched, trying another name")
         }
         throw file.error(.fileExists, "no free name for the dump: \(path)/\(name) and \(name).1 to \(name).\(Self.maxTries - 1) all exist")
     }

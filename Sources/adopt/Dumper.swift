@@ -71,7 +71,7 @@ struct Dumper {
         }
         progress?.finish()
         if path != "-" {
-            printError("adopt: pid \(file.pid) \(file.label): \(position - offset) bytes of \(adoption.type) written to \(path)")
+            printError("adopt: \(file.source): \(position - offset) bytes of \(adoption.type) written to \(path)")
         }
     }
 

@@ -112,8 +112,9 @@ struct FdstoreCommand: ParsableCommand {
         let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via))
         for item in items {
             let adoption = try adopter.adopt(item.source, via: acquire.via)
-            try storeInFdStore(adoption.file.descriptor, name: item.name, pid: item.source.pid, fd: item.source.fd)
-            print("stored pid \(item.source.pid) fd \(item.source.fd) (\(adoption.type)) as \(item.name)")
+            try HandOn.requireFDs([adoption], for: "fdstore")
+            try storeInFdStore(adoption.file, name: item.name)
+            print("stored \(adoption.file.source) (\(adoption.type)) as \(item.name)")
         }
     }
 }

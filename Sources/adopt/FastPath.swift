@@ -27,7 +27,7 @@ enum FastPath {
 
     static func job(for arguments: [String]) -> Job? {
         if arguments.count == 2, let pid = number(arguments[0]), let fd = number(arguments[1]) {
-            return .adopt(AdoptJob(pid: pid, fd: fd))
+            return .adopt(AdoptJob(source: .fd(pid: pid, fd)))
         }
         guard arguments.first == "list" else { return nil }
         var job = ListJob(pids: [])

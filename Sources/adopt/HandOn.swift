@@ -6,11 +6,16 @@ import RemoteFDKeeper
 import SystemPackage
 
 /// "PID:FD", or "PID:mapADDR" for the file behind the mapping at ADDR (hex
-/// with 0x, or decimal; `fd` is then -1).
+/// with 0x, or decimal).
 struct PidFd: ExpressibleByArgument, CustomStringConvertible, Equatable {
     let pid: pid_t
-    let fd: Int32
-    let map: UInt64?
+    /// `.fd(N)` or `.mapping(ADDR)`.
+    let origin: BufferOrigin
+
+    init(pid: pid_t, origin: BufferOrigin) {
+        self.pid = pid
+        self.origin = origin
+    }
 
     init?(argument: String) {
         let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
@@ -18,24 +23,34 @@ struct PidFd: ExpressibleByArgument, CustomStringConvertible, Equatable {
         self.pid = pid
         if parts[1].hasPrefix("map") {
             guard let address = MappingSelector.parseAddress(String(parts[1].dropFirst(3))) else { return nil }
-            fd = -1
-            map = address
+            origin = .mapping(address)
         } else {
             guard let fd = Int32(parts[1]) else { return nil }
-            self.fd = fd
-            map = nil
+            origin = .fd(fd)
         }
     }
 
-    var description: String { map.map { "\(pid):map0x\(String($0, radix: 16))" } ?? "\(pid):\(fd)" }
+    var description: String {
+        switch origin {
+        case .mapping(let address): return "\(pid):map0x" + String(address, radix: 16)
+        default: return "\(pid):\(origin.tag.dropFirst(2))"
+        }
+    }
 }
 
 extension Adopter {
     /// The buffer `source` names: an fd, or the file behind a mapping
-    /// (through the module or map_files, as `adopt PID --map`; `via` pidfd refused).
+    /// (through a backend that takes mappings, as `adopt PID --map`).
     func adopt(_ source: PidFd, via: BackendChoice) throws(AdoptError) -> Adoption {
-        guard let map = source.map else { return try adopt(pid: source.pid, fd: source.fd) }
-        return try adopt(mapping: .address(map), of: TargetProcess(pid: source.pid), via: via)
+        switch source.origin {
+        case .mapping(let address):
+            let adopter = Adopter(handlers: handlers, backend: chosenBackend(via, forMappings: true))
+            return try adopter.adopt(mapping: .address(address), of: TargetProcess(pid: source.pid))
+        case .fd(let fd):
+            return try adopt(pid: source.pid, fd: fd)
+        case .ipc, .received:
+            preconditionFailure("PID:FD names an fd or a mapping")
+        }
     }
 }
 
@@ -106,7 +121,7 @@ enum HandOn: Equatable {
 
     /// --dump-dir's directory, to open before anything is captured: a bad
     /// DIR is said at once, not once the buffers are taken (nil: no --dump-dir).
-    func dumpDirectory(pid: pid_t) throws(AdoptError) -> DumpDirectory? {
+    func dumpDirectory(pid: pid_t?) throws(AdoptError) -> DumpDirectory? {
         guard case .dumpDir(let dir) = self else { return nil }
         return try DumpDirectory(dir, pid: pid)
     }
@@ -115,13 +130,13 @@ enum HandOn: Equatable {
     /// else `defaultName`; NAME.FD each when there are several. `announce`
     /// is told of each buffer held or stored. `directory`: --dump-dir's, if
     /// opened already. Does not return after exec.
-    func perform(_ adopted: [Adoption], pid: pid_t, defaultName: String, socket: String,
+    func perform(_ adopted: [Adoption], pid: pid_t?, defaultName: String, socket: String,
                  range: (offset: Int, length: Int?) = (0, nil),
                  directory: DumpDirectory? = nil,
                  open: (Adoption) throws -> any BufferAccess = { try $0.open() },
                  announce: (_ event: String, _ fields: Description) -> Void = { _, _ in }) throws {
         func names(_ base: String) -> [String] {
-            adopted.count == 1 ? [base] : adopted.map { "\(base).\($0.file.mapping == nil ? String($0.file.fd) : $0.file.handOnTag)" }
+            adopted.count == 1 ? [base] : adopted.map { "\(base).\($0.file.fd.map(String.init) ?? $0.file.origin.tag)" }
         }
         switch self {
         case .dump(let path):
@@ -134,7 +149,8 @@ enum HandOn: Equatable {
             for adoption in adopted {
                 do {
                     let access = try open(adoption)
-                    let out = try directory.create("\(pid)-\(adoption.file.handOnTag).\(adoption.type)", for: adoption.file)
+                    let prefix = adoption.file.pid.map { "\($0)-" } ?? ""
+                    let out = try directory.create("\(prefix)\(adoption.file.origin.tag).\(adoption.type)", for: adoption.file)
                     defer { close(out.fd) }
                     try Dumper(access: access, adoption: adoption).dump(into: out.fd, named: out.path, offset: 0, length: nil)
                 } catch {
@@ -146,23 +162,24 @@ enum HandOn: Equatable {
         case .hold(let name):
             let client = try KeeperClient(socketPath: socket)
             for (adoption, name) in zip(adopted, names(name)) {
-                try client.add(name, descriptor: adoption.file.descriptor,
-                               source: KeeperRequest.Source(pid: pid, fd: adoption.file.fd))
+                try client.hold(adoption, name: name)
                 var fields = Description()
                 fields.append("name", name)
-                fields.append("fd", Int(adoption.file.fd))
+                fields.append(adoption.file.originKey, adoption.file.originValue)
                 fields.append("socket", socket)
                 announce("held", fields)
             }
         case .fdstore(let name):
+            try Self.requireFDs(adopted, for: "--to-fdstore")
             for (adoption, name) in zip(adopted, names(name)) {
-                try storeInFdStore(adoption.file.descriptor, name: name, pid: pid, fd: adoption.file.fd)
+                try storeInFdStore(adoption.file, name: name)
                 var fields = Description()
                 fields.append("name", name)
-                fields.append("fd", Int(adoption.file.fd))
+                fields.append(adoption.file.originKey, adoption.file.originValue)
                 announce("stored", fields)
             }
         case .exec(let name, let command):
+            try Self.requireFDs(adopted, for: "--exec")
             let entries = zip(adopted, names(name ?? defaultName)).map {
                 ListenFDs.Entry(name: $1, descriptor: $0.file.descriptor)
             }
@@ -171,12 +188,24 @@ enum HandOn: Equatable {
     }
 }
 
-/// FdStore.store, its error naming the buffer (pid `pid` fd `fd`).
-func storeInFdStore(_ descriptor: FileDescriptor, name: String, pid: pid_t, fd: Int32) throws {
+extension HandOn {
+    /// exec and the fd store take fds: a resource held without one (a
+    /// System V segment attached by id) is refused, naming its id, which
+    /// the next program can attach itself.
+    static func requireFDs(_ adopted: [Adoption], for option: String) throws {
+        for adoption in adopted where !adoption.file.hasDescriptor {
+            throw AdoptError(adoption.file, reason: .other, errno: .badFileDescriptor,
+                             "\(option) passes fds, and this \(adoption.type) is held without one (attached by id): give the next program its \(adoption.file.origin) instead")
+        }
+    }
+}
+
+/// FdStore.store, its error naming the buffer.
+func storeInFdStore(_ file: AdoptedFile, name: String) throws {
     do {
-        try FdStore.store(descriptor, name: name)
+        try FdStore.store(file.descriptor, name: name)
     } catch {
-        throw AboutBuffer(pid: pid, fd: fd, error: error)
+        throw AboutBuffer(source: file.source, error: error)
     }
 }
 
@@ -202,14 +231,27 @@ func execHandingOn(_ entries: [ListenFDs.Entry], command: [String]) -> ExitCode 
 }
 
 extension AdoptedFile {
-    /// "fd5", or "map7f12a000" for the file behind a mapping (dump-dir names).
-    /// "fd 5", or "map 0x7f12a000" (message prefixes).
-    var label: String { mapping.map { "map 0x" + String($0.start, radix: 16) } ?? "fd \(fd)" }
-    var handOnTag: String { mapping.map { "map" + String($0.start, radix: 16) } ?? "fd\(fd)" }
+    /// An event field naming the origin: fd=N, map=0xADDR, shmid=N.
+    var originKey: String {
+        switch origin {
+        case .fd: return "fd"
+        case .mapping: return "map"
+        case .ipc(let kind, _): return kind
+        case .received: return "from"
+        }
+    }
 
-    /// An error about this file: "pid P fd N: …", or "pid P map 0xA: …".
+    var originValue: Description.Value {
+        switch origin {
+        case .fd(let fd): return .int(Int64(fd))
+        case .mapping(let address): return .string("0x" + String(address, radix: 16))
+        case .ipc(_, let id): return .int(Int64(id))
+        case .received(let name): return .string(name)
+        }
+    }
+
+    /// An error about this file: "pid P fd N: …", "pid P map 0xA: …", "shmid N: …".
     func error(_ errno: Errno, _ message: String) -> AdoptError {
-        AdoptError(pid: pid, fd: mapping == nil ? fd : nil, reason: .other, errno: errno, message,
-                   address: mapping?.start)
+        AdoptError(self, reason: .other, errno: errno, message)
     }
 }

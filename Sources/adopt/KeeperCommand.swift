@@ -56,7 +56,7 @@ struct KeeperCommand: ParsableCommand {
             let sourceFD: Int32? = info.sourceFD >= 0 ? info.sourceFD : nil
             let file: AdoptedFile
             do {
-                file = try AdoptedFile(descriptor: fd, pid: info.sourcePID, fd: info.sourceFD, backendName: "keeper")
+                file = try AdoptedFile(descriptor: fd, pid: pid, origin: sourceFD.map { .fd($0) } ?? .received("keeper buffer \(name)"), backendName: "keeper")
             } catch {
                 try? fd.close()
                 throw AdoptError(pid: pid, fd: sourceFD, reason: .other, errno: error, "fstat of the fd from the keeper failed")
@@ -91,7 +91,7 @@ struct KeeperCommand: ParsableCommand {
             case .exec(_, let command):
                 throw execHandingOn([ListenFDs.Entry(name: name, descriptor: file.descriptor)], command: command)
             case .fdstore(let storeName):
-                try storeInFdStore(file.descriptor, name: storeName, pid: info.sourcePID, fd: info.sourceFD)
+                try storeInFdStore(file, name: storeName)
                 print("stored \(name) in the fd store as \(storeName)")
             default:
                 break
@@ -139,12 +139,11 @@ struct KeeperCommand: ParsableCommand {
             let source = item.source
             let adoption = try Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via))
                 .adopt(source, via: acquire.via)
-            let info = try KeeperClient(socketPath: socket.path).add(item.name, descriptor: adoption.file.descriptor,
-                                                                     source: KeeperRequest.Source(pid: source.pid, fd: source.fd))
+            let info = try KeeperClient(socketPath: socket.path).hold(adoption, name: item.name)
             if acquire.json, let info {
                 print(info.description.json)
             } else {
-                print("added \(item.name): \(adoption.type) \(info?.size ?? adoption.file.currentSize) bytes from pid \(source.pid) fd \(source.fd)")
+                print("added \(item.name): \(adoption.type) \(info?.size ?? adoption.file.currentSize) bytes from \(adoption.file.source)")
             }
         }
     }

@@ -59,8 +59,8 @@ struct ListJob: Equatable {
         let inventory = Inventory(handlers: builtInHandlers, backend: chosenBackend(via))
         let scanned = all ? Inventory.allPids() : pids
         var result = inventory.scan(pids: scanned, findSharers: !noSharers && !all, mappings: !noMaps,
-                                    residency: !noRss, describe: json)
-        if mappedOnly { result.entries.removeAll { $0.fd >= 0 } }
+                                    residency: !noRss, describe: json, unheld: all)
+        if mappedOnly { result.entries.removeAll { $0.held != "map" } }
         let totals = Totals(result.entries)
         if json {
             printJSON(result, totals)
@@ -77,8 +77,8 @@ struct ListJob: Equatable {
                                        "MAPS", "RSS", "PSS"], expectedRows: result.entries.count)
         for i in result.entries.indices {
             // Read in place: no copy of each entry.
-            table.add(result.entries[i].pid)
-            if result.entries[i].fd < 0 { table.addDash() } else { table.add(result.entries[i].fd) }
+            if let pid = result.entries[i].pid { table.add(pid) } else { table.addDash() }
+            if let fd = result.entries[i].origin.fd { table.add(fd) } else { table.addDash() }
             table.add(result.entries[i].type)
             table.add(result.entries[i].size)
             table.add(result.entries[i].inode)
@@ -109,8 +109,8 @@ struct ListJob: Equatable {
     private func printJSON(_ result: Inventory.Result, _ totals: Totals) {
         let buffers = result.entries.map { e -> String in
             var d = Description()
-            d.append("pid", e.pid)
-            d.append("fd", e.fd)
+            d.append("pid", e.pid.map { .int(Int64($0)) } ?? .null)
+            d.append("fd", e.origin.fd.map { .int(Int64($0)) } ?? .null)
             d.append("type", e.type)
             d.append("size", e.size)
             d.append("inode", e.inode)

@@ -6,7 +6,8 @@ import Glibc
 struct Watcher {
     let access: any BufferAccess
     let adoption: Adoption
-    let target: TargetProcess
+    /// The owner, whose exit is reported; nil for a resource taken by id.
+    let target: TargetProcess?
     let offset: Int
     let length: Int
     let json: Bool
@@ -14,7 +15,7 @@ struct Watcher {
     func run(every seconds: Double, count: Int?) {
         let file = adoption.file
         if !json {
-            print("watching pid \(file.pid) \(file.label): \(adoption.type) \(adoption.describe()["name"]?.text ?? ""), \(access.size) bytes, via \(file.backendName)")
+            print("watching \(file.source): \(adoption.type) \(adoption.describe()["name"]?.text ?? ""), \(access.size) bytes, via \(file.backendName)")
         }
         var previous: UInt64?
         var ownerReported = false
@@ -22,7 +23,7 @@ struct Watcher {
         while count.map({ tick < $0 }) ?? true {
             if tick > 0 { sleepSeconds(seconds) }
             tick += 1
-            let alive = target.isAlive
+            let alive = target?.isAlive ?? true
             let bytes: [UInt8]
             do {
                 bytes = try access.bytes(at: offset, length: length)
@@ -42,10 +43,10 @@ struct Watcher {
                 d.append("text", leadingText(bytes))
                 print(d.json)
             } else {
-                if !alive && !ownerReported {
-                    print("owner pid \(file.pid) has exited; the buffer is still held here")
+                if !alive && !ownerReported, let target {
+                    print("owner pid \(target.pid) has exited; the buffer is still held here")
                 }
-                let state = alive ? "owner alive" : "owner gone "
+                let state = target == nil ? "held       " : alive ? "owner alive" : "owner gone "
                 print("[\(tick)] \(state) \(changed ? "changed  " : "unchanged") \"\(leadingText(bytes))\"")
             }
             if !alive { ownerReported = true }

@@ -49,7 +49,7 @@ struct ListedEventfdHandler: ResourceHandler, ResourceListing {
         return d
     }
     func open(_ file: AdoptedFile, options: AccessOptions) throws(AdoptError) -> any BufferAccess {
-        throw AdoptError(pid: file.pid, fd: file.fd, reason: .mapRefused, errno: .operationNotSupportedByDevice, "no memory")
+        throw AdoptError(file, reason: .mapRefused, errno: .operationNotSupportedByDevice, "no memory")
     }
     func listDetail(_ description: Description) -> String { "detail-from-description" }
 }

@@ -21,7 +21,7 @@ public final class FileBufferAccess: BufferAccess {
             do {
                 mapping = try MappedRegion(fd: file.descriptor, length: length, writable: writable)
             } catch {
-                throw AdoptError(pid: file.pid, fd: file.fd, reason: .mapRefused, errno: error,
+                throw AdoptError(file, reason: .mapRefused, errno: error,
                                  writable ? "cannot map read-write" : "cannot map")
             }
         } else {
@@ -40,7 +40,7 @@ public final class FileBufferAccess: BufferAccess {
     /// could shrink the file while `body` reads, and the read would SIGBUS.
     public func withMappedBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) throws(AdoptError) -> R {
         guard sizeIsPinned else {
-            throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: .notPermitted,
+            throw AdoptError(file, reason: .other, errno: .notPermitted,
                              "the owner may shrink this file: its mapping is read only through read(into:at:) (seal it with F_SEAL_SHRINK first)")
         }
         return body(mapping.map { UnsafeRawBufferPointer($0.bytes) } ?? UnsafeRawBufferPointer(start: nil, count: 0))
@@ -64,7 +64,7 @@ public final class FileBufferAccess: BufferAccess {
             }
             return total
         } catch {
-            throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: error as? Errno,
+            throw AdoptError(file, reason: .other, errno: error as? Errno,
                              "read at offset \(offset) failed")
         }
     }
@@ -102,22 +102,22 @@ extension FileBufferAccess {
         var seals = file.seals ?? []
         if options.writable {
             guard file.isWritable else {
-                throw AdoptError(pid: file.pid, fd: file.fd, reason: .mapRefused, errno: .permissionDenied,
+                throw AdoptError(file, reason: .mapRefused, errno: .permissionDenied,
                                  "cannot map read-write: the fd is open read-only (an adopted fd keeps the owner's access mode)")
             }
             guard !seals.forbidsWriting else {
-                throw AdoptError(pid: file.pid, fd: file.fd, reason: .mapRefused, errno: .notPermitted,
+                throw AdoptError(file, reason: .mapRefused, errno: .notPermitted,
                                  "cannot map read-write: sealed against writing (\(seals))")
             }
         }
         if options.sealShrink && !seals.contains(.shrink) {
             guard !seals.contains(.seal) else {
-                throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: .notPermitted,
+                throw AdoptError(file, reason: .other, errno: .notPermitted,
                                  "cannot add F_SEAL_SHRINK: sealing is not allowed on this file (F_SEAL_SEAL is set)")
             }
             guard rfd_add_seals(file.descriptor.rawValue, Seals.shrink.rawValue) == 0 else {
                 let err = Errno.current
-                throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: err,
+                throw AdoptError(file, reason: .other, errno: err,
                                  "cannot add F_SEAL_SHRINK" + (err == .notPermitted ? " (the fd is not writable)" : ""))
             }
             seals.insert(.shrink)

@@ -1,54 +1,73 @@
 import SystemPackage
 
-/// What `--via` asks for.
+/// What `--via` asks for: `auto`, or one backend by name. The cases after
+/// `auto` are the backends this build knows, in `auto`'s order of preference.
 public enum BackendChoice: String, CaseIterable, Sendable {
     case auto, kmod, pidfd, procfs
+
+    /// The backend this choice names; nil for `auto`.
+    public func makeBackend() -> (any AcquisitionBackend)? {
+        switch self {
+        case .auto: return nil
+        case .kmod: return KmodBackend()
+        case .pidfd: return PidfdBackend()
+        case .procfs: return ProcfsBackend()
+        }
+    }
 }
 
-/// The backends this build knows, in `auto`'s order of preference.
+/// Choosing a backend.
 ///
-/// `auto`'s policy, one for adoption and capture on exit: the module when
-/// /dev/remotefd can be opened; when it does not exist, pidfd_getfd (else
-/// /proc reopening) without a word; when it exists but cannot be opened
-/// (EACCES: the udev rule gave the node to a group we are not in; ENXIO: a
-/// stale node), the same fallback, and `note` says so.
+/// `auto`'s policy, one for adoption and capture on exit: the first ready
+/// backend in `BackendChoice`'s order (the module when /dev/remotefd can
+/// be opened, else pidfd_getfd, else /proc reopening). One that is absent
+/// (no module loaded) is passed over without a word; one that is there but
+/// unusable (EACCES: the udev rule gave the node to a group we are not in;
+/// ENXIO: a stale node) is passed over too, and `note` says so.
 public enum Backends {
+    /// Every backend, in `auto`'s order of preference.
     public static var all: [any AcquisitionBackend] {
-        [KmodBackend(), PidfdBackend(), ProcfsBackend()]
+        BackendChoice.allCases.compactMap { $0.makeBackend() }
     }
 
-    /// The backend for `choice` and, when `auto` passed over a module it
-    /// could not use, one line saying why.
+    /// The backend for `choice` and, when `auto` passed over one it could
+    /// not use, one line saying why.
     public static func choose(_ choice: BackendChoice) -> (backend: any AcquisitionBackend, note: String?) {
-        choose(choice, kmod: KmodBackend())
+        choose(choice, among: all)
     }
 
-    package static func choose(_ choice: BackendChoice, kmod: KmodBackend) -> (backend: any AcquisitionBackend, note: String?) {
+    /// The same for a mapping (`adopt PID --map`): among the backends
+    /// that take mappings (`MappingAcquisitionBackend`). A choice of one
+    /// that cannot is returned as it is: acquiring says why it cannot.
+    public static func chooseForMappings(_ choice: BackendChoice) -> (backend: any AcquisitionBackend, note: String?) {
+        choose(choice, among: all.filter { $0 is any MappingAcquisitionBackend })
+    }
+
+    /// `choose`, among `candidates` (tests give a module at another path).
+    package static func choose(_ choice: BackendChoice,
+                               among candidates: [any AcquisitionBackend]) -> (backend: any AcquisitionBackend, note: String?) {
         let log = RemoteFDLog.logger
-        guard choice == .auto else {
+        if let named = choice.makeBackend() {
             log?.info("backend: \(choice.rawValue), as --via asks (no fallback)")
-            return (choice == .kmod ? kmod : all.first { $0.name == choice.rawValue }!, nil)
+            return (candidates.first { $0.name == named.name } ?? named, nil)
         }
-        var note: String?
-        switch kmod.openDevice() {
-        case nil:
-            log?.info("backend: kmod: \(kmod.path) opened (\(kmod.infoText))")
-            return (kmod, nil)
-        case .noSuchFileOrDirectory?:
-            log?.info("backend: no \(kmod.path) (the remotefd module is not loaded): no module, no word; falling back")
-        case let err?:
-            note = "\(KmodBackend.cannotOpen(err)) (\(err.symbolicName))"
-            log?.info("backend: \(kmod.path) exists but cannot be opened (\(err.symbolicName)): falling back")
+        var notes: [String] = []
+        for candidate in candidates {
+            switch candidate.readiness {
+            case .ready:
+                log?.info("backend: chosen \(candidate.name)")
+                return (candidate, notes.isEmpty ? nil : notes.joined(separator: "; ") + ": using \(candidate.name)")
+            case .absent:
+                log?.info("backend: \(candidate.name): not available here; falling back")
+            case .unusable(let why):
+                log?.info("backend: \(candidate.name): \(why); falling back")
+                notes.append(why)
+            }
         }
-        var chosen: (any AcquisitionBackend)?
-        for candidate in [PidfdBackend(), ProcfsBackend()] as [any AcquisitionBackend] {
-            let available = candidate.isAvailable
-            log?.info("backend: \(candidate.name): \(available ? "available" : "not available here")")
-            if available { chosen = candidate; break }
-        }
-        let fallback = chosen ?? ProcfsBackend()
-        log?.info("backend: chosen \(fallback.name)")
-        return (fallback, note.map { "\($0): using \(fallback.name)" })
+        // Nothing ready: the last one, whose errors then say why.
+        let last = candidates.last ?? ProcfsBackend()
+        log?.info("backend: none ready; \(last.name)")
+        return (last, notes.isEmpty ? nil : notes.joined(separator: "; ") + ": using \(last.name)")
     }
 
     /// `choose(choice).backend`, the note dropped.

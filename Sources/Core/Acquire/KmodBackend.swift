@@ -8,14 +8,14 @@ import SystemPackage
 /// Where the module has target handles (REMOTEFD_FEAT_HANDLE), the check is
 /// asked once per `TargetProcess` (REMOTEFD_IOC_ATTACH) and every fd is then
 /// taken through the handle, which the kernel re-validates cheaply; an older
-/// module gets REMOTEFD_IOC_GETFD per fd, checked each time. `lastPath`
-/// says which ran ("handle" or "getfd"). The target is named by our pidfd
+/// module gets REMOTEFD_IOC_GETFD per fd, checked each time. The
+/// `AcquiredFD` says which ran ("handle" or "getfd"). The target is named by our pidfd
 /// when we have one (no pid-reuse race).
 ///
 /// The device is opened on first use and kept for this object's lifetime
 /// (opening it per adoption made the path 4–5× slower: BENCHMARKS.md); an
 /// open device pins the module, so `rmmod` waits for the object to go.
-public final class KmodBackend: AcquisitionBackend {
+public final class KmodBackend: MappingAcquisitionBackend, InventoryBackend, TargetHandleBackend {
     public static let devicePath = "/dev/remotefd"
 
     private var device: FileDescriptor?
@@ -25,7 +25,6 @@ public final class KmodBackend: AcquisitionBackend {
     public private(set) var features: UInt32 = 0
     /// REMOTEFD_IOC_INFO's abi_version (0 until the device is opened).
     public private(set) var abiVersion: UInt32 = 0
-    public private(set) var lastPath: String?
 
     public init() { path = Self.devicePath }
 
@@ -37,8 +36,15 @@ public final class KmodBackend: AcquisitionBackend {
     var openedDevice: FileDescriptor? { device }
 
     public var name: String { "kmod" }
-    /// Whether /dev/remotefd exists (`auto` also needs it to open: `Backends.choose`).
-    public var isAvailable: Bool { access(path, F_OK) == 0 }
+    /// Ready when /dev/remotefd opens; absent when it does not exist (no
+    /// module loaded); unusable when it exists but cannot be opened.
+    public var readiness: BackendReadiness {
+        switch openDevice() {
+        case nil: return .ready
+        case .noSuchFileOrDirectory?: return .absent
+        case let err?: return .unusable("\(Self.cannotOpen(err)) (\(err.symbolicName))")
+        }
+    }
     /// Whether the loaded module has target handles (and their inventory).
     public var hasHandles: Bool { features & UInt32(REMOTEFD_FEAT_HANDLE) != 0 }
 
@@ -105,24 +111,24 @@ public final class KmodBackend: AcquisitionBackend {
         }
     }
 
-    public func acquire(fd: Int32, of target: TargetProcess) throws(AdoptError) -> FileDescriptor {
+    public func acquire(fd: Int32, of target: TargetProcess) throws(AdoptError) -> AcquiredFD {
         let device = try openDevice(pid: target.pid, fd: fd)
         if hasHandles {
-            lastPath = "handle"
-            return try acquireThroughHandle(fd: fd, of: target)
+            return AcquiredFD(try acquireThroughHandle(fd: fd, of: target), path: "handle")
         }
-        lastPath = "getfd"
         var request = remotefd_getfd()
         name(target, in: &request.target, &request.flags)
         request.fd = fd
         request.fd_flags = UInt32(O_CLOEXEC)
         switch Self.retryingExec({ rfd_ioctl_ptr(device.rawValue, rfd_ioc_getfd(), &request) }) {
         case .success(let raw):
-            return FileDescriptor(rawValue: raw)
+            return AcquiredFD(FileDescriptor(rawValue: raw), path: "getfd")
         case .failure(let err):
             throw AcquireFailure.explain(err, pid: target.pid, fd: fd, backend: name)
         }
     }
+
+    public func inventoryReader() -> ModuleInventoryReader? { ModuleInventoryReader(kmod: self) }
 
     /// The module's handle on `target` (REMOTEFD_IOC_ATTACH: the permission
     /// check), made on first use and kept by the target.

@@ -3,7 +3,7 @@ import Glibc
 import SystemPackage
 
 /// Which mapping of a process to adopt: any address inside it, or the
-/// Nth buffer mapping (memfd, shm, dma-buf) as `adopt list` shows them.
+/// Nth buffer mapping (one a handler claims) as `adopt list` shows them.
 public enum MappingSelector: Equatable, Sendable {
     case address(UInt64)
     case index(Int)
@@ -24,54 +24,55 @@ public struct MappedFile {
     public let via: String
     public let backendName: String
     public let backendPath: String?
+
+    public init(descriptor: FileDescriptor, mapping: ProcessMapping, via: String, backendName: String, backendPath: String?) {
+        self.descriptor = descriptor
+        self.mapping = mapping
+        self.via = via
+        self.backendName = backendName
+        self.backendPath = backendPath
+    }
 }
 
-/// The backends for a mapping: /proc/PID/map_files (reopens the file by
-/// path: CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE, and not dma-bufs), and
-/// the module's GETMAP (the file itself, GETFD's permission check).
-/// pidfd_getfd and /proc/PID/fd reach fds only.
+/// Taking the file behind a mapping: through a `MappingAcquisitionBackend`
+/// (/proc/PID/map_files, which reopens the file by path: CAP_SYS_ADMIN or
+/// CAP_CHECKPOINT_RESTORE, and not anonymous inodes; the module's GETMAP,
+/// the file itself, GETFD's permission check). pidfd_getfd and
+/// /proc/PID/fd reach fds only.
 public enum MapAcquisition {
-    /// The file behind the mapping `selector` names. `choice`: auto (the
-    /// module when it opens, else map_files), kmod, or procfs (map_files);
-    /// pidfd is refused.
-    public static func acquire(_ selector: MappingSelector, of target: TargetProcess,
-                               via choice: BackendChoice, kmod: KmodBackend = KmodBackend()) throws(AdoptError) -> MappedFile {
+    /// The address `selector` names in `target`: itself, or the start of
+    /// the Nth mapping `claims` claims.
+    public static func address(_ selector: MappingSelector, of target: TargetProcess,
+                               claims: MappingClaims) throws(AdoptError) -> UInt64 {
         let pid = target.pid
-        var address: UInt64
         switch selector {
-        case .address(let a): address = a
+        case .address(let a): return a
         case .index(let n):
-            guard let maps = MapsReader().mappings(pid: pid) else {
+            guard let maps = MapsReader().mappings(pid: pid, claims: claims) else {
                 throw AdoptError(pid: pid, fd: nil, reason: Errno.current == .noSuchFileOrDirectory ? .noSuchProcess : .permissionDenied,
                                  errno: .current, "cannot read /proc/\(pid)/maps")
             }
             guard n >= 0 && n < maps.count else {
+                let types = Set(claims.entries.map(\.type)).sorted().joined(separator: ", ")
                 throw AdoptError(pid: pid, fd: nil, reason: .other, errno: .noSuchAddressOrDevice,
-                                 "no buffer mapping #\(n): process \(pid) has \(maps.count) (memfd, shm, dma-buf)")
+                                 "no buffer mapping #\(n): process \(pid) has \(maps.count) (\(types))")
             }
-            address = maps[n].start
-        }
-        switch choice {
-        case .pidfd:
-            throw AdoptError(pid: pid, fd: nil, reason: .backendUnavailable("pidfd"), errno: Errno(rawValue: EOPNOTSUPP),
-                             "a mapping cannot be reached by pidfd_getfd, which takes fds only: load the remotefd module (--via kmod), or use /proc/\(pid)/map_files (--via procfs, needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE)",
-                             address: address)
-        case .kmod:
-            return try throughModule(address, of: target, kmod: kmod)
-        case .procfs:
-            return try throughMapFiles(address, of: target)
-        case .auto:
-            if kmod.openDevice() == nil { return try throughModule(address, of: target, kmod: kmod) }
-            return try throughMapFiles(address, of: target)
+            return maps[n].start
         }
     }
 
-    /// The file behind `mapping`, a line of the target's maps just read
-    /// (`Inventory`): map_files is opened without reading maps again.
-    public static func acquire(known mapping: ProcessMapping, of target: TargetProcess,
-                               via choice: BackendChoice, kmod: KmodBackend) throws(AdoptError) -> MappedFile {
-        if choice == .kmod { return try throughModule(mapping.start, of: target, kmod: kmod) }
-        return try openMapFile(mapping, pid: target.pid, address: mapping.start)
+    /// The file behind the mapping `selector` names, through `backend`,
+    /// which must take mappings (the module, map_files); pidfd is refused.
+    public static func acquire(_ selector: MappingSelector, of target: TargetProcess, backend: any AcquisitionBackend,
+                               claims: MappingClaims) throws(AdoptError) -> MappedFile {
+        let pid = target.pid
+        let address = try address(selector, of: target, claims: claims)
+        guard let backend = backend as? any MappingAcquisitionBackend else {
+            throw AdoptError(pid: pid, fd: nil, reason: .backendUnavailable(backend.name), errno: Errno(rawValue: EOPNOTSUPP),
+                             "a mapping cannot be reached by \(backend.name), which takes fds only: load the remotefd module (--via kmod), or use /proc/\(pid)/map_files (--via procfs, needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE)",
+                             address: address)
+        }
+        return try backend.acquire(mappingAt: address, of: target)
     }
 
     // MARK: map_files
@@ -116,9 +117,9 @@ public enum MapAcquisition {
                 throw AdoptError(pid: pid, fd: nil, reason: .permissionDenied, errno: err,
                                  "\(path) needs \(mapFilesRule), besides ptrace access to process \(pid)",
                                  hints: [moduleRemedy], address: address)
-            case .noSuchAddressOrDevice where mapping.bufferType == "dmabuf":
+            case .noSuchAddressOrDevice:
                 throw AdoptError(pid: pid, fd: nil, reason: .cannotReopen, errno: err,
-                                 "a dma-buf cannot be reopened by path (\(path)): load the remotefd module (--via kmod)",
+                                 "\(mapping.path) cannot be reopened by path (\(path)), as no anonymous inode (a dma-buf) can: load the remotefd module (--via kmod)",
                                  address: address)
             case .noSuchFileOrDirectory:
                 throw AdoptError(pid: pid, fd: nil, reason: .noSuchProcess, errno: err,
@@ -192,7 +193,7 @@ public enum MapAcquisition {
     /// ptrace access that suffices for memfd, shm and dma-buf does not meet.
     static func needsCapability(pid: pid_t, address: UInt64) -> AdoptError {
         AdoptError(pid: pid, fd: nil, reason: .permissionDenied, errno: .notPermitted,
-                   "the file behind this mapping is not a memfd, /dev/shm file or dma-buf, and may never have been an fd of the process (the executable, a SysV segment, shared anonymous memory): handing it out needs \(mapFilesRule), as /proc/\(pid)/map_files does",
+                   "the file behind this mapping may never have been an fd of the process (the executable, a System V segment, shared anonymous memory): handing it out needs \(mapFilesRule), as /proc/\(pid)/map_files does",
                    hints: ["run as a user with CAP_CHECKPOINT_RESTORE (e.g. root)"], address: address)
     }
 
@@ -208,6 +209,14 @@ public enum MapAcquisition {
 }
 
 extension KmodBackend {
+    public func acquire(mappingAt address: UInt64, of target: TargetProcess) throws(AdoptError) -> MappedFile {
+        try MapAcquisition.throughModule(address, of: target, kmod: self)
+    }
+
+    public func acquire(known mapping: ProcessMapping, of target: TargetProcess) throws(AdoptError) -> MappedFile {
+        try MapAcquisition.throughModule(mapping.start, of: target, kmod: self)
+    }
+
     /// REMOTEFD_HANDLE_IOC_GETMAP through the target's handle when the
     /// module has handles, else REMOTEFD_IOC_GETMAP naming the target by
     /// pidfd (or pid). The ioctl's result and which path ran.
@@ -215,7 +224,7 @@ extension KmodBackend {
         if hasHandles {
             var result: Result<Int32, Errno> = .failure(.staleNFSFileHandle)
             for _ in 0..<2 {
-                let handle = try self.handle(for: target)
+                let handle = try self.handle(for: target, fd: nil)
                 request.target = 0
                 request.flags = 0
                 result = retryingOnEINTR({ rfd_ioctl_ptr(handle.rawValue, rfd_ioc_handle_getmap(), &request) })

@@ -5,16 +5,26 @@ import SystemPackage
 /// Reopens /proc/PID/fd/N. The result is a new open file description on the
 /// same inode (own offset and status flags). Anonymous inodes (dma-buf,
 /// eventfd...) cannot be reopened this way: the kernel answers ENXIO.
-public struct ProcfsBackend: AcquisitionBackend {
+/// Mappings are reopened the same way, through /proc/PID/map_files
+/// (`MapAcquisition`).
+public struct ProcfsBackend: MappingAcquisitionBackend {
     public init() {}
 
     public var name: String { "procfs" }
     public var semanticsNote: String? {
         "reopened through /proc: a new open file description (own offset and flags), same inode"
     }
-    public var isAvailable: Bool { access("/proc/self/fd", R_OK) == 0 }
+    public var readiness: BackendReadiness { access("/proc/self/fd", R_OK) == 0 ? .ready : .absent }
 
-    public func acquire(fd: Int32, of target: TargetProcess) throws(AdoptError) -> FileDescriptor {
+    public func acquire(mappingAt address: UInt64, of target: TargetProcess) throws(AdoptError) -> MappedFile {
+        try MapAcquisition.throughMapFiles(address, of: target)
+    }
+
+    public func acquire(known mapping: ProcessMapping, of target: TargetProcess) throws(AdoptError) -> MappedFile {
+        try MapAcquisition.openMapFile(mapping, pid: target.pid, address: mapping.start)
+    }
+
+    public func acquire(fd: Int32, of target: TargetProcess) throws(AdoptError) -> AcquiredFD {
         guard fd >= 0 else {
             throw AcquireFailure.explain(.badFileDescriptor, pid: target.pid, fd: fd, backend: name)
         }
@@ -35,7 +45,7 @@ public struct ProcfsBackend: AcquisitionBackend {
                     try? newFD.close()
                     throw Errno.noSuchProcess
                 }
-                return newFD
+                return AcquiredFD(newFD)
             } catch let err as Errno {
                 lastError = err
                 if err != .permissionDenied { break }

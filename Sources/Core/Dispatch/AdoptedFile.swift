@@ -6,61 +6,80 @@ import SystemPackage
 /// fstat and fstatfs (cheap, < 0.6 µs) are read once up front; the link
 /// text, fdinfo and seals (4.5–8.6 µs for the first two) only when asked.
 ///
-/// Or, for listing with the remotefd module, a file described by the
-/// module's inventory and not adopted at all: `record` holds every fact,
-/// `hasDescriptor` is false and `descriptor` is -1 (nothing to map).
+/// Or a resource known by its facts alone, with no fd of ours
+/// (`hasDescriptor` false, `descriptor` -1): a file the remotefd module's
+/// inventory described (`record`), or an IPC object a handler found by id
+/// (`init(facts:…)`); its handler maps it its own way.
 public final class AdoptedFile {
     /// Owned: closed when this object goes, unless `release()`d.
     public private(set) var descriptor: FileDescriptor
     /// The module's description, when the file was listed, not adopted.
     public let record: ModuleFileRecord?
-    public var hasDescriptor: Bool { record == nil }
-    /// Where it came from.
-    public let pid: pid_t
-    public let fd: Int32
+    /// Whether `descriptor` is ours to read and map.
+    public let hasDescriptor: Bool
+    /// The process it came from; nil for an IPC object taken by id.
+    public let pid: pid_t?
+    /// How it was taken: the owner's fd, a mapping, an IPC id.
+    public let origin: BufferOrigin
+    /// The owner's fd number, when it was taken as an fd.
+    public var fd: Int32? { origin.fd }
     /// The backend that produced it, and what its fds mean.
     public let backendName: String
     public let backendNote: String?
     /// Which of the backend's ways produced it, where it has several
     /// (kmod: "handle" or "getfd"); shown as "via: NAME (PATH)".
     public package(set) var backendPath: String?
-    /// "kmod (handle)", "pidfd", ...
-    /// The mapping the file was taken from (`adopt PID --map`); fd is -1.
+    /// The mapping the file was taken from (origin `.mapping`), as far as
+    /// it is known.
     public package(set) var mapping: ProcessMapping?
+    /// "kmod (handle)", "pidfd", ...
     public var via: String { backendPath.map { "\(backendName) (\($0))" } ?? backendName }
+    /// "pid 12 fd 3", "pid 12 map 0x7f12a000", "shmid 42": how messages name it.
+    public var source: String { pid.map { "pid \($0) \(origin)" } ?? origin.description }
 
     public let stat: stat
     /// statfs f_type (TMPFS_MAGIC, HUGETLBFS_MAGIC, DMA_BUF_MAGIC...).
     public let filesystemMagic: UInt
     /// statfs f_bsize: the page size on hugetlbfs.
     public let filesystemBlockSize: Int
+    /// The link text given with the facts (no descriptor to read it from).
+    private let givenLink: String?
+    private var givenAccessMode = O_RDONLY
 
     private var owned = true
 
+    /// Fd `fd` of `pid`, taken by a backend.
     public convenience init(descriptor: FileDescriptor, pid: pid_t, fd: Int32,
+                            backendName: String, backendNote: String? = nil) throws(Errno) {
+        try self.init(descriptor: descriptor, pid: pid, origin: .fd(fd), backendName: backendName, backendNote: backendNote)
+    }
+
+    public convenience init(descriptor: FileDescriptor, pid: pid_t?, origin: BufferOrigin,
                             backendName: String, backendNote: String? = nil) throws(Errno) {
         var st = Glibc.stat()
         var magic: UInt = 0
         var blockSize = 0
         _ = try syscallValue { fstat(descriptor.rawValue, &st) }
         _ = try syscallValue { rfd_fstatfs(descriptor.rawValue, &magic, &blockSize) }
-        self.init(descriptor: descriptor, pid: pid, fd: fd, backendName: backendName, backendNote: backendNote,
+        self.init(descriptor: descriptor, pid: pid, origin: origin, backendName: backendName, backendNote: backendNote,
                   stat: st, filesystemMagic: magic, filesystemBlockSize: blockSize)
     }
 
     /// With the facts already read (a listing: fstat per fd, statfs per
     /// filesystem through its `FilesystemCache`).
-    init(descriptor: FileDescriptor, pid: pid_t, fd: Int32, backendName: String, backendNote: String? = nil,
+    init(descriptor: FileDescriptor, pid: pid_t?, origin: BufferOrigin, backendName: String, backendNote: String? = nil,
          stat: stat, filesystemMagic: UInt, filesystemBlockSize: Int) {
         self.descriptor = descriptor
         self.pid = pid
-        self.fd = fd
+        self.origin = origin
         self.backendName = backendName
         self.backendNote = backendNote
         self.stat = stat
         self.filesystemMagic = filesystemMagic
         self.filesystemBlockSize = filesystemBlockSize
         self.record = nil
+        self.hasDescriptor = true
+        self.givenLink = nil
     }
 
     /// A file the module's inventory described; no fd is held.
@@ -68,13 +87,38 @@ public final class AdoptedFile {
         self.descriptor = FileDescriptor(rawValue: -1)
         self.owned = false
         self.pid = pid
-        self.fd = record.fd
+        self.origin = .fd(record.fd)
         self.backendName = backendName
         self.backendNote = nil
         self.stat = record.stat
         self.filesystemMagic = record.filesystemMagic
         self.filesystemBlockSize = record.filesystemBlockSize
         self.record = record
+        self.hasDescriptor = false
+        self.givenLink = nil
+    }
+
+    /// A resource known by its facts, with no fd of ours: what a handler
+    /// found by other means (an IPC object attached by id, its facts read
+    /// from the kernel's tables), for the handlers to probe and describe.
+    /// `link` stands for the fd link ("/NAME (deleted)"), `accessMode`
+    /// for the fd's (O_RDONLY or O_RDWR: what we may map).
+    public init(facts stat: stat, filesystemMagic: UInt, filesystemBlockSize: Int, link: String, accessMode: Int32,
+                pid: pid_t?, origin: BufferOrigin, backendName: String, mapping: ProcessMapping? = nil) {
+        self.descriptor = FileDescriptor(rawValue: -1)
+        self.owned = false
+        self.pid = pid
+        self.origin = origin
+        self.backendName = backendName
+        self.backendNote = nil
+        self.stat = stat
+        self.filesystemMagic = filesystemMagic
+        self.filesystemBlockSize = filesystemBlockSize
+        self.record = nil
+        self.hasDescriptor = false
+        self.givenLink = link
+        self.givenAccessMode = accessMode
+        self.mapping = mapping
     }
 
     deinit {
@@ -94,20 +138,24 @@ public final class AdoptedFile {
     public var isRegularFile: Bool { stat.st_mode & S_IFMT == S_IFREG }
     /// The size now (fstat again: the owner may have resized it).
     public var currentSize: Int {
-        if record != nil { return Int(stat.st_size) }
+        if !hasDescriptor { return Int(stat.st_size) }
         var st = Glibc.stat()
         return fstat(descriptor.rawValue, &st) == 0 ? Int(st.st_size) : Int(stat.st_size)
     }
 
     /// O_RDONLY, O_WRONLY or O_RDWR, as the fd was opened (by the owner,
     /// for pidfd and kmod; by us, for procfs).
-    public var accessMode: Int32 { (record?.flags ?? rfd_get_fl(descriptor.rawValue)) & O_ACCMODE }
+    public var accessMode: Int32 {
+        if let record { return record.flags & O_ACCMODE }
+        return hasDescriptor ? rfd_get_fl(descriptor.rawValue) & O_ACCMODE : givenAccessMode
+    }
     public var isWritable: Bool { accessMode != O_RDONLY }
     public var isReadable: Bool { accessMode != O_WRONLY }
 
     /// memfd seals, nil where the file cannot have seals.
     public var seals: Seals? {
         if let record { return record.seals.map { Seals(rawValue: $0) } }
+        guard hasDescriptor else { return nil }
         let raw = rfd_get_seals(descriptor.rawValue)
         return raw < 0 ? nil : Seals(rawValue: raw)
     }
@@ -117,7 +165,7 @@ public final class AdoptedFile {
     /// What /proc/self/fd/N points to: "/memfd:name (deleted)", "/dev/shm/x",
     /// "/dmabuf:", "pipe:[123]", "anon_inode:[eventfd]"...
     public private(set) lazy var link: String =
-        record?.name ?? (ownLinks.map { $0.link(of: descriptor.rawValue) } ?? ProcFiles.ownFDLink(descriptor.rawValue)) ?? ""
+        record?.name ?? givenLink ?? (ownLinks.map { $0.link(of: descriptor.rawValue) } ?? ProcFiles.ownFDLink(descriptor.rawValue)) ?? ""
 
     /// A reader lent by a caller reading many links (Inventory): see
     /// `OwnFDLinks`. Not owned; nil for none.
@@ -126,5 +174,5 @@ public final class AdoptedFile {
     /// /proc/self/fdinfo/N fields (pos, flags, mnt_id, ino, and the file
     /// type's own lines).
     public private(set) lazy var fdinfo: [String: String] =
-        record?.fdinfo ?? ProcFdInfo.fields(pid: getpid(), fd: descriptor.rawValue) ?? [:]
+        record?.fdinfo ?? (!hasDescriptor ? [:] : nil) ?? ProcFdInfo.fields(pid: getpid(), fd: descriptor.rawValue) ?? [:]
 }

@@ -25,7 +25,7 @@
 /// - **`open` maps** the resource with the options given (refusing, with an
 ///   `AdoptError` that says why, what the fd or its seals do not allow) and
 ///   returns a `BufferAccess` whose reads are bounded and fault-safe.
-/// - Errors name the adopted fd: `AdoptError(pid: file.pid, fd: file.fd, …)`.
+/// - Errors name the adopted fd: `AdoptError(file, …)`.
 ///
 /// How `adopt list` presents a handler's resources is not part of this
 /// contract: see `ResourceListing`.

@@ -11,11 +11,12 @@ struct Holders {
     init(_ entries: [InventoryEntry]) {
         first.reserveCapacity(entries.count)
         for i in entries.indices {
+            guard let pid = entries[i].pid else { continue }
             let id = Inventory.FileID(device: entries[i].device, inode: entries[i].inode)
             // One hash for the usual new buffer; a second one only for a repeat.
-            if let holder = first.updateValue(entries[i].pid, forKey: id) {
+            if let holder = first.updateValue(pid, forKey: id) {
                 first[id] = holder
-                add(entries[i].pid, ifListed: id)
+                add(pid, ifListed: id)
             }
         }
     }

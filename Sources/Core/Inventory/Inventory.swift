@@ -1,10 +1,14 @@
 import Glibc
 import SystemPackage
 
-/// One adoptable buffer found in a process.
+/// One adoptable buffer found in a process (or, for `adopt list --all`,
+/// held by none).
 public struct InventoryEntry {
-    public let pid: pid_t
-    public let fd: Int32
+    /// The process holding it; nil for a resource no process holds.
+    public let pid: pid_t?
+    /// How the process holds it: its first fd, else its first mapping; an
+    /// IPC id for a resource no process holds.
+    public let origin: BufferOrigin
     public let type: String
     /// The handler's whole description: only when the scan was asked to
     /// describe (`--json`); a listing shows the columns below.
@@ -21,19 +25,22 @@ public struct InventoryEntry {
     /// Other processes holding the same inode (by fd or by mapping).
     public internal(set) var sharedWith: [pid_t] = []
     /// This process's mappings of the buffer (on the first row of the
-    /// buffer in the process: a buffer held both ways is one row; `fd` is
-    /// -1 for a buffer held by mappings only).
+    /// buffer in the process: a buffer held both ways is one row).
     public internal(set) var mappings: [ProcessMapping] = []
-    /// Resident bytes of those mappings, and their proportional share:
-    /// from smaps for shmem-backed buffers (memfd, shm); for dma-bufs,
-    /// whose PFN maps smaps cannot count, as dmabuf_dump does: the mapped
-    /// size, and Pss = Rss / the number of processes mapping it. Nil when
-    /// not mapped.
+    /// Resident bytes of those mappings, and their proportional share, as
+    /// the claiming handler's `MappingCounting` says: from smaps, or the
+    /// mapped size shared by the mappers. Nil when not mapped.
     public internal(set) var rss: Int?
     public internal(set) var pss: Int?
 
-    /// "fd", "map" or "fd+map".
-    public var held: String { fd < 0 ? "map" : mappings.isEmpty ? "fd" : "fd+map" }
+    /// "fd", "map", "fd+map", or "none" (no process holds it).
+    public var held: String {
+        switch origin {
+        case .fd: return mappings.isEmpty ? "fd" : "fd+map"
+        case .mapping: return "map"
+        case .ipc, .received: return "none"
+        }
+    }
 }
 
 /// A process the inventory could not inspect: one line, not a failure of
@@ -52,6 +59,8 @@ public struct Inventory {
     public let backend: any AcquisitionBackend
     /// Each handler's listing facts, looked up once, not per fd.
     private let rowMakers: [RowMaker]
+    /// The handlers' claims on mappings.
+    private let claims: MappingClaims
     /// statfs answers shared by every fd of a scan.
     private let filesystems = FilesystemCache()
 
@@ -59,6 +68,7 @@ public struct Inventory {
         self.handlers = handlers
         self.backend = backend
         rowMakers = handlers.handlers.map(RowMaker.init)
+        claims = MappingClaims(handlers)
     }
 
     public struct Result {
@@ -71,26 +81,28 @@ public struct Inventory {
 
     /// Scans `pids`. With `findSharers`, also looks through every other
     /// process's fd table (a stat per fd, no adoption) and maps for the
-    /// same inodes. With `mappings`, buffers mapped from memfd, shm or
-    /// dma-buf are joined to the fd rows by (device, inode), or listed as
-    /// mapped-only rows (fd -1).
-    /// With `residency` false, smaps is not read: shmem-backed rows get no
-    /// Rss/Pss (nil); dma-bufs still get theirs (from maps).
+    /// same inodes. With `mappings`, the mappings a handler claims
+    /// (`MappingClaim`) are joined to the fd rows by (device, inode), or
+    /// listed as mapped-only rows (origin `.mapping`).
+    /// With `residency` false, smaps is not read: rows counted by smaps
+    /// get no Rss/Pss (nil); the others still get theirs (from maps).
     /// With `describe`, every entry carries its handler's whole description.
+    /// With `unheld`, the resources no process holds are added
+    /// (`IdentifiedResources.unheld`: `adopt list --all`).
     public func scan(pids: [pid_t], findSharers: Bool = true, mappings: Bool = true, residency: Bool = true,
-                     describe: Bool = false) -> Result {
+                     describe: Bool = false, unheld: Bool = false) -> Result {
         var result = Result()
         let maps = MapsReader()
-        /// Which processes map each dma-buf (its Pss divisor).
+        /// Which processes map each buffer counted by its mappers (the Pss divisor).
         var mappers: [FileID: Set<pid_t>] = [:]
         // Every adopted fd's link, read without a path walk each.
         let links = ListingLinks()
         let me = getpid()
-        let module = ModuleInventoryReader(backend: backend)
-        result.method = module != nil ? "kmod (inventory)" : backend.name
+        let module = (backend as? any InventoryBackend)?.inventoryReader()
+        result.method = module != nil ? "\(backend.name) (inventory)" : backend.name
         RemoteFDLog.logger?.info(module != nil
-            ? "list: fd tables read through the module's inventory (nothing adopted)"
-            : "list: each fd adopted through \(backend.name)\(backend is KmodBackend ? " (this module has no inventory)" : "")")
+            ? "list: fd tables read through \(backend.name)'s inventory (nothing adopted)"
+            : "list: each fd adopted through \(backend.name)\(backend is any InventoryBackend ? " (its inventory is not usable here)" : "")")
         for pid in pids where pid != me {
             let first = result.entries.count
             let target: TargetProcess?
@@ -111,26 +123,49 @@ public struct Inventory {
             for pid in Self.allPids() where !scanned.contains(pid) && pid != me {
                 for id in Self.fileIDs(pid: pid) { holders?.add(pid, ifListed: id) }
                 guard mappings else { continue }
-                for m in maps.mappings(pid: pid) ?? [] {
+                for m in maps.mappings(pid: pid, claims: claims) ?? [] {
                     let id = FileID(device: m.device, inode: m.inode)
                     guard holders?.add(pid, ifListed: id) == true else { continue }
-                    if m.bufferType == "dmabuf" { mappers[id, default: []].insert(pid) }
+                    if counting(m) == .mappedSizeSharedByMappers { mappers[id, default: []].insert(pid) }
                 }
             }
         }
-        // dma-bufs: Pss = Rss / the number of processes mapping it.
-        for i in result.entries.indices where result.entries[i].type == "dmabuf" {
+        // Counted by mappers: Pss = Rss / the number of processes mapping it.
+        for i in result.entries.indices where claims.counting(ofType: result.entries[i].type) == .mappedSizeSharedByMappers {
             guard let rss = result.entries[i].rss else { continue }
             let n = mappers[FileID(device: result.entries[i].device, inode: result.entries[i].inode)]?.count ?? 1
             result.entries[i].pss = rss / max(n, 1)
         }
         if let holders, holders.anyShared {
             for i in result.entries.indices {
+                guard let pid = result.entries[i].pid else { continue }
                 result.entries[i].sharedWith = holders.others(
-                    of: result.entries[i].pid, FileID(device: result.entries[i].device, inode: result.entries[i].inode))
+                    of: pid, FileID(device: result.entries[i].device, inode: result.entries[i].inode))
             }
         }
+        if unheld { addUnheld(describe: describe, into: &result) }
         return result
+    }
+
+    /// How `m`'s memory is counted: its claim's rule.
+    private func counting(_ m: ProcessMapping) -> MappingCounting {
+        m.type.flatMap { claims.counting(ofType: $0) } ?? .smaps
+    }
+
+    /// The rows of resources no process holds, from each handler that can
+    /// list them (`IdentifiedResources`).
+    private func addUnheld(describe: Bool, into result: inout Result) {
+        for maker in rowMakers {
+            guard let source = maker.handler as? any IdentifiedResources else { continue }
+            for resource in source.unheld() {
+                result.entries.append(InventoryEntry(
+                    pid: nil, origin: .ipc(kind: source.idName, id: resource.id), type: maker.type,
+                    description: describe ? resource.description : nil,
+                    name: resource.columns.name, detail: resource.columns.detail,
+                    totalsKey: maker.totalsKey, totalsValue: resource.columns.totalsValue,
+                    device: resource.device, inode: resource.inode, size: resource.size))
+            }
+        }
     }
 
     /// The fd rows of `pid`; the target, for its mappings, when it could be opened.
@@ -162,7 +197,7 @@ public struct Inventory {
         result.entries.reserveCapacity(result.entries.count + count)
         /// Adds `fd`'s row; false when the process cannot be read further.
         func take(_ fd: Int32) -> (open: Bool, goOn: Bool) {
-            let raw: FileDescriptor
+            let raw: AcquiredFD
             do {
                 guard let taken = try backend.acquireIfOpen(fd: fd, of: target) else { return (false, true) }
                 raw = taken
@@ -174,29 +209,29 @@ public struct Inventory {
                 return (true, false)
             }
             var st = Glibc.stat()
-            guard fstat(raw.rawValue, &st) == 0,
-                  let facts = try? filesystems.facts(of: raw.rawValue, device: UInt64(st.st_dev)) else {
-                try? raw.close()
+            guard fstat(raw.descriptor.rawValue, &st) == 0,
+                  let facts = try? filesystems.facts(of: raw.descriptor.rawValue, device: UInt64(st.st_dev)) else {
+                try? raw.descriptor.close()
                 return (true, true)
             }
             // A table row straight from the handlers' listRow where they
             // can tell (no AdoptedFile); --json describes every file.
             if !describe {
-                let listed = ListedFile(pid: pid, fd: fd, descriptor: raw.rawValue, stat: st,
+                let listed = ListedFile(pid: pid, fd: fd, descriptor: raw.descriptor.rawValue, stat: st,
                                         filesystemMagic: facts.magic, filesystemBlockSize: facts.blockSize, links: links)
                 switch row(for: listed) {
                 case .none:
-                    try? raw.close()
+                    try? raw.descriptor.close()
                     return (true, true)
                 case .entry(let entry):
-                    try? raw.close()
+                    try? raw.descriptor.close()
                     result.entries.append(entry)
                     return (true, true)
                 case .needsFile:
                     break
                 }
             }
-            let file = AdoptedFile(descriptor: raw, pid: pid, fd: fd, backendName: backend.name, stat: st,
+            let file = AdoptedFile(descriptor: raw.descriptor, pid: pid, origin: .fd(fd), backendName: backend.name, stat: st,
                                    filesystemMagic: facts.magic, filesystemBlockSize: facts.blockSize)
             file.ownLinks = links.reader
             if let entry = entry(for: file, describe: describe) { result.entries.append(entry) }
@@ -267,7 +302,7 @@ public struct Inventory {
     private func addMappings(pid: pid_t, target opened: TargetProcess?, from first: Int, reader: MapsReader,
                              residency readSmaps: Bool, describe: Bool, into result: inout Result,
                              mappers: inout [FileID: Set<pid_t>]) {
-        guard let found = reader.mappings(pid: pid), !found.isEmpty else { return }
+        guard let found = reader.mappings(pid: pid, claims: claims), !found.isEmpty else { return }
         var order: [FileID] = []
         var groups: [FileID: [ProcessMapping]] = [:]
         for m in found {
@@ -275,14 +310,14 @@ public struct Inventory {
             if groups[id] == nil { order.append(id) }
             groups[id, default: []].append(m)
         }
-        // smaps only for shmem-backed mappings (dma-bufs: the mapped size).
-        let shmemStarts = readSmaps ? Set(found.filter { $0.bufferType != "dmabuf" }.map(\.start)) : []
-        let residency = shmemStarts.isEmpty ? [:] : reader.residency(pid: pid, starts: shmemStarts)
+        // smaps only for mappings counted by it.
+        let smapsStarts = readSmaps ? Set(found.filter { counting($0) == .smaps }.map(\.start)) : []
+        let residency = smapsStarts.isEmpty ? [:] : reader.residency(pid: pid, starts: smapsStarts)
         var target = opened
         for id in order {
             let group = groups[id]!
-            let isDmabuf = group[0].bufferType == "dmabuf"
-            if isDmabuf { mappers[id, default: []].insert(pid) }
+            let byMappers = counting(group[0]) == .mappedSizeSharedByMappers
+            if byMappers { mappers[id, default: []].insert(pid) }
             let index: Int
             if let i = result.entries[first...].firstIndex(where: { $0.device == id.device && $0.inode == id.inode }) {
                 index = i
@@ -292,7 +327,7 @@ public struct Inventory {
                 index = result.entries.count - 1
             }
             var rss = 0, pss = 0
-            if isDmabuf {
+            if byMappers {
                 let mapped = group.reduce(0) { $0 + Int($1.length) }
                 rss = result.entries[index].size > 0 ? min(mapped, result.entries[index].size) : mapped
                 pss = rss
@@ -303,39 +338,44 @@ public struct Inventory {
                 }
             }
             result.entries[index].mappings = group
-            guard isDmabuf || readSmaps else { continue }
+            guard byMappers || readSmaps else { continue }
             result.entries[index].rss = rss
             result.entries[index].pss = pss
         }
     }
 
     /// A buffer `pid` holds by mappings only: the file taken through the
-    /// module's GETMAP (when listing with the module) or map_files, and
-    /// described by its handler; from maps alone when it cannot be taken.
+    /// backend when it takes mappings (the module's GETMAP), else
+    /// map_files, and described by its handler; where that is refused,
+    /// the facts the claiming handler reads without taking it
+    /// (`MappingAlternative.facts`); else from maps alone.
     private func mappedOnlyEntry(pid: pid_t, _ group: [ProcessMapping], target: TargetProcess?,
                                  describe: Bool) -> InventoryEntry {
         let m = group[0]
-        if let target {
-            let choice: BackendChoice = backend is KmodBackend ? .kmod : .procfs
-            let kmod = backend as? KmodBackend ?? KmodBackend()
-            if let mapped = try? MapAcquisition.acquire(known: m, of: target, via: choice, kmod: kmod) {
-                if let file = try? AdoptedFile(descriptor: mapped.descriptor, pid: pid, fd: -1, backendName: mapped.backendName) {
-                    file.mapping = m
-                    if var entry = entry(for: file, describe: describe) {
-                        entry.mappings = group
-                        return entry
-                    }
-                } else {
-                    try? mapped.descriptor.close()
+        let mappingBackend = backend as? any MappingAcquisitionBackend ?? ProcfsBackend()
+        if let target, let mapped = try? mappingBackend.acquire(known: m, of: target) {
+            if let file = try? AdoptedFile(descriptor: mapped.descriptor, pid: pid, origin: .mapping(m.start),
+                                           backendName: mapped.backendName) {
+                file.mapping = m
+                if var entry = entry(for: file, describe: describe) {
+                    entry.mappings = group
+                    return entry
                 }
+            } else {
+                try? mapped.descriptor.close()
             }
         }
+        if let type = m.type, let alternative = handlers.handler(type: type) as? any MappingAlternative,
+           let file = alternative.facts(of: m, pid: pid), var entry = entry(for: file, describe: describe) {
+            entry.mappings = group
+            return entry
+        }
         var description = Description()
-        description.append("name", m.bufferName.map { Description.Value.string($0) } ?? .null)
+        description.append("name", m.name.map { Description.Value.string($0) } ?? .null)
         let size = group.map { Int($0.offset + $0.length) }.max() ?? 0
-        return InventoryEntry(pid: pid, fd: -1, type: m.bufferType ?? "?", description: describe ? description : nil,
-                              name: m.bufferName,
-                              detail: "(not taken: \(backend is KmodBackend ? "kmod" : "map_files") refused)",
+        return InventoryEntry(pid: pid, origin: .mapping(m.start), type: m.type ?? "?", description: describe ? description : nil,
+                              name: m.name,
+                              detail: "(not taken: \(mappingBackend.name == "procfs" ? "map_files" : mappingBackend.name) refused)",
                               totalsKey: nil, totalsValue: nil,
                               device: m.device, inode: m.inode, size: size)
     }
@@ -359,24 +399,27 @@ public struct Inventory {
 
         func listRow(_ file: ListedFile) -> ListedRow { listing?.listRow(file) ?? .needsFile }
 
+        /// The row of `file`, which the handler's probe took.
         func entry(for file: AdoptedFile, describe: Bool) -> InventoryEntry {
             // A handler without a listing is described for its name.
             let described = describe || listing == nil ? handler.describe(file) : nil
-            let columns: ListColumns
+            var columns: ListColumns
             if let described {
                 columns = listing?.listColumns(from: described) ?? ListColumns(name: described.name, detail: "")
+            } else if case .row(let row) = listing!.listRow(ListedFile(file)) {
+                columns = row
             } else {
-                columns = listing!.listColumns(file)
+                columns = listing!.listColumns(from: handler.describe(file))
             }
             // The fstat made by AdoptedFile a few µs ago: a second one
             // per fd (currentSize) cost 6% of a listing.
-            return entry(pid: file.pid, fd: file.fd, stat: file.stat, columns, description: describe ? described : nil)
+            return entry(pid: file.pid, origin: file.origin, stat: file.stat, columns, description: describe ? described : nil)
         }
 
-        func entry(pid: pid_t, fd: Int32, stat: stat, _ columns: ListColumns,
+        func entry(pid: pid_t?, origin: BufferOrigin, stat: stat, _ columns: ListColumns,
                    description: Description? = nil) -> InventoryEntry {
             InventoryEntry(
-                pid: pid, fd: fd, type: type, description: description,
+                pid: pid, origin: origin, type: type, description: description,
                 name: columns.name, detail: columns.detail,
                 totalsKey: totalsKey, totalsValue: columns.totalsValue,
                 device: UInt64(stat.st_dev), inode: UInt64(stat.st_ino), size: Int(stat.st_size))
@@ -396,7 +439,7 @@ public struct Inventory {
         for maker in rowMakers {
             switch maker.listRow(listed) {
             case .notMine: continue
-            case .row(let columns): return .entry(maker.entry(pid: listed.pid, fd: listed.fd, stat: listed.stat, columns))
+            case .row(let columns): return .entry(maker.entry(pid: listed.pid, origin: listed.origin, stat: listed.stat, columns))
             case .needsFile: return .needsFile
             }
         }

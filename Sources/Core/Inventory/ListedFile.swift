@@ -12,9 +12,10 @@ import Glibc
 /// tenth of a listing's time). Valid only during that call: do not keep
 /// it, its descriptor or the bytes `withLink` lends.
 public struct ListedFile {
-    public let pid: pid_t
-    /// The fd number in the owner.
-    public let fd: Int32
+    /// The owner; nil for a resource no process holds.
+    public let pid: pid_t?
+    /// How the owner holds it: an fd (the fast path's files always), a mapping.
+    public let origin: BufferOrigin
     /// Our descriptor for the file; -1 when the module described it.
     public let descriptor: Int32
     public let stat: stat
@@ -26,13 +27,21 @@ public struct ListedFile {
     private enum Source {
         case adopted(ListingLinks)
         case record(UnsafePointer<remotefd_fd_record>)
+        case file(AdoptedFile)
+    }
+
+    /// The `AdoptedFile`, when the listing made one (after a `.needsFile`,
+    /// or for a buffer held by a mapping only); nil on the fast path.
+    public var adopted: AdoptedFile? {
+        if case .file(let file) = source { return file }
+        return nil
     }
 
     /// An adopted file, facts read.
     init(pid: pid_t, fd: Int32, descriptor: Int32, stat: stat, filesystemMagic: UInt, filesystemBlockSize: Int,
          links: ListingLinks) {
         self.pid = pid
-        self.fd = fd
+        self.origin = .fd(fd)
         self.descriptor = descriptor
         self.stat = stat
         self.filesystemMagic = filesystemMagic
@@ -45,12 +54,23 @@ public struct ListedFile {
     /// buffer for the call).
     init(pid: pid_t, record: UnsafePointer<remotefd_fd_record>) {
         self.pid = pid
-        fd = record.pointee.fd
+        origin = .fd(record.pointee.fd)
         descriptor = -1
         stat = ModuleFileRecord.stat(of: record.pointee)
         filesystemMagic = UInt(record.pointee.fs_magic)
         filesystemBlockSize = Int(record.pointee.fs_bsize)
         source = .record(record)
+    }
+
+    /// An `AdoptedFile`, seen as a listing row (`adopted` is set).
+    public init(_ file: AdoptedFile) {
+        pid = file.pid
+        origin = file.origin
+        descriptor = file.descriptor.rawValue
+        stat = file.stat
+        filesystemMagic = file.filesystemMagic
+        filesystemBlockSize = file.filesystemBlockSize
+        source = .file(file)
     }
 
     public var isRegularFile: Bool { stat.st_mode & S_IFMT == S_IFREG }
@@ -65,6 +85,9 @@ public struct ListedFile {
             return links.withLink(of: descriptor, body)
         case .record(let record):
             return ModuleFileRecord.withName(of: record, body)
+        case .file(let file):
+            var link = file.link
+            return link.withUTF8(body)
         }
     }
 
@@ -76,6 +99,8 @@ public struct ListedFile {
             return raw < 0 ? nil : Seals(rawValue: raw)
         case .record(let record):
             return ModuleFileRecord.seals(of: record.pointee).map { Seals(rawValue: $0) }
+        case .file(let file):
+            return file.seals
         }
     }
 }

@@ -5,16 +5,15 @@ import Glibc
 /// (REMOTEFD_HANDLE_IOC_INVENTORY on the target's handle): every open fd
 /// described in the kernel — stat, statfs magic, seals, name, dma-buf
 /// names — in calls of up to 4096 records, installing nothing.
-final class ModuleInventoryReader {
+public final class ModuleInventoryReader {
     private let kmod: KmodBackend
     /// One buffer for every call of every process listed.
     private let records: UnsafeMutablePointer<remotefd_fd_record>
     private let capacity = Int(REMOTEFD_INVENTORY_MAX)
 
-    /// Nil unless `backend` is the module and it has handles.
-    init?(backend: any AcquisitionBackend) {
-        guard let kmod = backend as? KmodBackend,
-              kmod.openDevice() == nil, kmod.hasHandles else { return nil }
+    /// Nil unless the module opens and has handles.
+    init?(kmod: KmodBackend) {
+        guard kmod.openDevice() == nil, kmod.hasHandles else { return nil }
         self.kmod = kmod
         records = .allocate(capacity: capacity)
     }
@@ -30,7 +29,7 @@ final class ModuleInventoryReader {
         request.count = UInt32(capacity)
         request.records = UInt64(UInt(bitPattern: records))
         while true {
-            let handle = try kmod.handle(for: target)
+            let handle = try kmod.handle(for: target, fd: nil)
             if case .failure(let err) = retryingOnEINTR({
                 rfd_ioctl_ptr(handle.rawValue, rfd_ioc_handle_inventory(), &request)
             }) {

@@ -33,27 +33,11 @@ public struct ProcessMapping: Equatable, Sendable {
     /// "7f12a000-7f12b000".
     public var range: String { String(start, radix: 16) + "-" + String(end, radix: 16) }
 
-    /// The buffer type the path names, nil for anything else: "memfd"
-    /// ("/memfd:NAME (deleted)"), "shm" ("/dev/shm/NAME"), "dmabuf"
-    /// ("/dmabuf:" or "/dmabuf:NAME").
-    public var bufferType: String? { Self.bufferType(path) }
-
-    static func bufferType(_ path: String) -> String? {
-        if path.hasPrefix("/memfd:") { return "memfd" }
-        if path.hasPrefix("/dev/shm/") { return "shm" }
-        if path.hasPrefix("/dmabuf:") { return "dmabuf" }
-        return nil
-    }
-
-    /// The buffer's name as the path gives it: "pyprod" for a memfd, the
-    /// /dev/shm path for shm, the dma-buf's name (nil when unnamed).
-    public var bufferName: String? {
-        var p = path
-        if p.hasSuffix(" (deleted)") { p.removeLast(" (deleted)".count) }
-        if p.hasPrefix("/memfd:") { return String(p.dropFirst("/memfd:".count)) }
-        if p.hasPrefix("/dmabuf:") { let n = p.dropFirst("/dmabuf:".count); return n.isEmpty ? nil : String(n) }
-        return p
-    }
+    /// The type of the handler whose `MappingClaim` matches the path, and
+    /// the buffer's name as that claim reads it: set by `MapsReader` when
+    /// given the claims; nil for mappings no handler claims.
+    public var type: String?
+    public var name: String?
 
     /// What a mapping without a file is, in words (for refusals).
     public var kindDescription: String {
@@ -108,16 +92,19 @@ public final class MapsReader {
     /// Whether PROCMAP_QUERY answered here (nil: not tried yet).
     private static let procmapQueryWorks = ProcmapQuerySupport()
 
-    /// The mappings of `pid`: only buffers' (memfd, shm, dma-buf) unless
-    /// `all`. Nil with errno when maps cannot be read. Buffers only: with
-    /// PROCMAP_QUERY (Linux 6.11+) the kernel hands over the file-backed
-    /// VMAs one by one, no line formatted for the others; else the text.
-    public func mappings(pid: pid_t, all: Bool = false) -> [ProcessMapping]? {
+    /// The mappings of `pid` that a handler claims (`claims`: each one's
+    /// `type` and `name` set), or with `all` every mapping (claimed ones
+    /// annotated). Nil with errno when maps cannot be read. Claimed only:
+    /// with PROCMAP_QUERY (Linux 6.11+) the kernel hands over the
+    /// file-backed VMAs one by one, no line formatted for the others;
+    /// else the text.
+    public func mappings(pid: pid_t, claims: MappingClaims = .none, all: Bool = false) -> [ProcessMapping]? {
+        if !all && claims.isEmpty { return [] }
         if !all && Self.procmapQueryWorks.value != false {
             let fd = open("/proc/\(pid)/maps", O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { return nil }
             defer { close(fd) }
-            switch queryBuffers(fd) {
+            switch queryBuffers(fd, claims) {
             case .found(let found):
                 Self.procmapQueryWorks.value = true
                 return found
@@ -140,7 +127,7 @@ public final class MapsReader {
             while i < length {
                 var lineEnd = i
                 while lineEnd < length && bytes[lineEnd] != 10 { lineEnd += 1 }
-                if var m = Self.parse(bytes, i, lineEnd, all: all) {
+                if var m = Self.parse(bytes, i, lineEnd, claims: claims, all: all) {
                     if !all { m.index = result.count }
                     result.append(m)
                 }
@@ -158,7 +145,7 @@ public final class MapsReader {
 
     /// Buffer mappings through PROCMAP_QUERY on an open maps fd;
     /// `.unsupported` when the kernel does not have it (ENOTTY, EINVAL).
-    private func queryBuffers(_ fd: Int32) -> QueryResult {
+    private func queryBuffers(_ fd: Int32, _ claims: MappingClaims) -> QueryResult {
         var result: [ProcessMapping] = []
         var name = [CChar](repeating: 0, count: 4096)
         var addr: UInt64 = 0
@@ -181,10 +168,14 @@ public final class MapsReader {
                 }
             }
             addr = q.vma_end
-            // Cheap test on the first bytes before making a String.
-            guard q.vma_name_size >= 8, name[0] == 47, name[1] == 109 || name[1] == 100 else { continue }
+            // The claims' byte test before making a String.
+            let length = min(Int(q.vma_name_size), name.count)
+            guard length > 1 else { continue }
+            let claimed = name.withUnsafeBufferPointer { raw in
+                raw.withMemoryRebound(to: UInt8.self) { claims.match(UnsafeBufferPointer(rebasing: $0[..<(length - 1)])) }
+            }
+            guard claimed != nil else { continue }
             let path = String(cString: name)
-            guard ProcessMapping.bufferType(path) != nil else { continue }
             let f = q.vma_flags
             let perms = (f & 1 != 0 ? "r" : "-") + (f & 2 != 0 ? "w" : "-") + (f & 4 != 0 ? "x" : "-") + (f & 8 != 0 ? "s" : "p")
             let major = UInt64(q.dev_major), minor = UInt64(q.dev_minor)
@@ -192,6 +183,7 @@ public final class MapsReader {
             var m = ProcessMapping(start: q.vma_start, end: q.vma_end, perms: perms, offset: q.vma_offset,
                                    device: device, inode: q.inode, path: path)
             m.index = result.count
+            claims.annotate(&m)
             result.append(m)
         }
     }
@@ -283,7 +275,8 @@ public final class MapsReader {
     }
 
     /// One maps line [i, end): "start-end perms offset MM:mm inode   path".
-    static func parse(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ end: Int, all: Bool) -> ProcessMapping? {
+    static func parse(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ end: Int, claims: MappingClaims,
+                      all: Bool) -> ProcessMapping? {
         var i = from
         let start = hex(b, &i, end); i += 1
         let stop = hex(b, &i, end); i += 1
@@ -297,18 +290,18 @@ public final class MapsReader {
         while i < end && b[i] >= 48 && b[i] <= 57 { inode = inode * 10 + UInt64(b[i] - 48); i += 1 }
         while i < end && b[i] == 32 { i += 1 }
         let pathStart = i
-        if !all {
-            // Only "/memfd:", "/dev/shm/", "/dmabuf:" (cheap byte tests first).
-            guard inode != 0, end - pathStart >= 7, b[pathStart] == 47 else { return nil }
-            let c = b[pathStart + 1]
-            guard c == 109 || c == 100 else { return nil }  // 'm', 'd'
-        }
+        let claim = claims.match(UnsafeBufferPointer(rebasing: b[pathStart..<end]))
+        if !all && claim == nil { return nil }
         let path = String(decoding: UnsafeBufferPointer(rebasing: b[pathStart..<end]), as: UTF8.self)
-        if !all && ProcessMapping.bufferType(path) == nil { return nil }
         let perms = String(decoding: UnsafeBufferPointer(rebasing: b[permsStart..<permsEnd]), as: UTF8.self)
         let device = (minor & 0xff) | ((major & 0xfff) << 8) | ((minor & ~0xff) << 12) | ((major & ~0xfff) << 32)
-        return ProcessMapping(start: start, end: stop, perms: perms, offset: offset,
-                              device: device, inode: inode, path: path)
+        var m = ProcessMapping(start: start, end: stop, perms: perms, offset: offset,
+                               device: device, inode: inode, path: path)
+        if let claim {
+            m.type = claims.entries[claim].type
+            m.name = claims.entries[claim].claim.name(path)
+        }
+        return m
     }
 }
 

@@ -1,30 +1,36 @@
 /// How `adopt list` presents a handler's resources: optional, and apart
 /// from the `ResourceHandler` contract. A handler that does not conform
-/// gets an empty DETAIL column and per-type totals only.
+/// gets an empty DETAIL column and per-type totals only, and no rows for
+/// buffers held by mappings alone.
+///
+/// `HandlerConformance.check` tests a handler against both contracts; a
+/// handler from another package runs it in its own tests.
 public protocol ResourceListing {
     /// One short column from the handler's description ("seals=shrink,grow",
     /// "0600 alice", "exporter=drm name=-").
     func listDetail(_ description: Description) -> String
     /// A description key to total sizes by, beside the per-type totals
-    /// ("exporter" for dma-bufs); nil for none.
+    /// ("exporter" for dma-bufs); nil for none (the default).
     var totalsKey: String? { get }
-    /// A row's NAME, DETAIL and totals value straight from the file: what
-    /// `describe` then `listDetail` give, without building the whole
-    /// description. `adopt list` calls it for every fd it shows (a
-    /// description is built only for `--json`), so a handler seeing many
-    /// fds implements it from the cheap facts; the default describes.
-    func listColumns(_ file: AdoptedFile) -> ListColumns
-    /// Probe and columns in one, from the listing's view of the fd, with
-    /// no `AdoptedFile` made: `.notMine` where `probe` would refuse the
-    /// file, `.row` where it would take it. The default, `.needsFile`,
-    /// makes the listing build an `AdoptedFile` and probe as usual; a
-    /// handler seeing many fds answers at least `.notMine` from the cheap
-    /// facts. Not used for `--json`, which describes every row.
+    /// The mappings that are this handler's buffers, by path, and how
+    /// their memory is counted (`MappingClaim`). Default: none, and a
+    /// buffer the handler takes that a process holds by mapping only is
+    /// not listed.
+    var mappingClaims: [MappingClaim] { get }
+    /// A row of `adopt list`: `.notMine` where `probe` would refuse the
+    /// file, `.row` with its columns where it would take it, `.needsFile`
+    /// when deciding takes an `AdoptedFile` (the listing then makes one,
+    /// probes as usual and asks again with `file.adopted` set).
+    ///
+    /// The default answers `.needsFile` until `file.adopted` is set, then
+    /// describes it: a handler seeing many fds answers from the cheap facts
+    /// (`filesystemMagic`, `stat`, `withLink`, `seals`) at least `.notMine`,
+    /// since `adopt list` asks it of every fd of every process.
     func listRow(_ file: ListedFile) -> ListedRow
 }
 
 /// What a handler adds to an `adopt list` row.
-public struct ListColumns: Sendable {
+public struct ListColumns: Sendable, Equatable {
     /// The NAME column ("name" of the description); nil for none.
     public var name: String?
     /// The DETAIL column.
@@ -42,17 +48,18 @@ public struct ListColumns: Sendable {
 extension ResourceListing {
     public var totalsKey: String? { nil }
 
-    public func listRow(_ file: ListedFile) -> ListedRow { .needsFile }
+    public var mappingClaims: [MappingClaim] { [] }
 
-    /// The columns as `description` gives them (the default `listColumns`).
+    /// The columns as `description` gives them.
     public func listColumns(from description: Description) -> ListColumns {
         ListColumns(name: description.name, detail: listDetail(description),
-                           totalsValue: totalsKey.flatMap { description[$0]?.text })
+                    totalsValue: totalsKey.flatMap { description[$0]?.text })
     }
 }
 
 extension ResourceListing where Self: ResourceHandler {
-    public func listColumns(_ file: AdoptedFile) -> ListColumns {
-        listColumns(from: describe(file))
+    public func listRow(_ file: ListedFile) -> ListedRow {
+        guard let adopted = file.adopted else { return .needsFile }
+        return probe(adopted) ? .row(listColumns(from: describe(adopted))) : .notMine
     }
 }

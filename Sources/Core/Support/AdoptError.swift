@@ -2,9 +2,10 @@ import CShims
 import Glibc
 import SystemPackage
 
-/// Why an adoption failed, naming the process and the fd where there is one
-/// (a failure about a whole process has no fd; one about the module before
-/// any process, neither) and, where the kernel said so, the errno.
+/// Why an adoption failed, naming the process and the resource's origin
+/// (fd, mapping or IPC id) where there is one (a failure about a whole
+/// process has none; one about the module before any process, neither)
+/// and, where the kernel said so, the errno.
 /// `description` is the one-line message the CLI prints; `hints` are
 /// optional further lines (explanations, remedies).
 public struct AdoptError: Error, CustomStringConvertible, Sendable {
@@ -22,33 +23,52 @@ public struct AdoptError: Error, CustomStringConvertible, Sendable {
     }
 
     public var pid: Int32?
-    public var fd: Int32?
+    /// What the failure is about within the process: an fd, a mapping, an IPC id.
+    public var origin: BufferOrigin?
     public var reason: Reason
     public var errno: Errno?
     /// What was wrong, without the "pid P fd N:" prefix and the errno name.
     public var message: String
     public var hints: [String]
-    /// The address named by `adopt PID --map ADDR`, when the failure is
-    /// about a mapping rather than an fd: "pid P map 0xADDR: …".
-    public var address: UInt64?
 
-    public init(pid: Int32?, fd: Int32?, reason: Reason, errno: Errno? = nil,
-                _ message: String, hints: [String] = [], address: UInt64? = nil) {
-        self.address = address
+    public init(pid: Int32?, origin: BufferOrigin?, reason: Reason, errno: Errno? = nil,
+                _ message: String, hints: [String] = []) {
         self.pid = pid
-        self.fd = fd
+        self.origin = origin
         self.reason = reason
         self.errno = errno
         self.message = message
         self.hints = hints
     }
 
-    /// "pid P fd N: detail", "pid P: detail" or "detail".
+    /// About fd `fd` of `pid` (nil: the whole process), or, with
+    /// `address`, about the mapping there.
+    public init(pid: Int32?, fd: Int32?, reason: Reason, errno: Errno? = nil,
+                _ message: String, hints: [String] = [], address: UInt64? = nil) {
+        self.init(pid: pid, origin: address.map { .mapping($0) } ?? fd.map { .fd($0) }, reason: reason,
+                  errno: errno, message, hints: hints)
+    }
+
+    /// About an adopted resource: named as it was taken.
+    public init(_ file: AdoptedFile, reason: Reason, errno: Errno? = nil, _ message: String, hints: [String] = []) {
+        self.init(pid: file.pid, origin: file.origin, reason: reason, errno: errno, message, hints: hints)
+    }
+
+    /// The fd the failure is about, if it is about one.
+    public var fd: Int32? { origin?.fd }
+    /// The address of `adopt PID --map ADDR`, if it is about a mapping.
+    public var address: UInt64? {
+        get { origin?.address }
+        set { origin = newValue.map { .mapping($0) } ?? origin }
+    }
+
+    /// "pid P fd N: detail", "pid P map 0xADDR: detail", "id N: detail",
+    /// "pid P: detail" or "detail".
     public var description: String {
-        if let pid, let address { return "pid \(pid) map 0x\(String(address, radix: 16)): \(detail)" }
-        switch (pid, fd) {
-        case let (pid?, fd?): return "pid \(pid) fd \(fd): \(detail)"
+        switch (pid, origin) {
+        case let (pid?, origin?): return "pid \(pid) \(origin): \(detail)"
         case let (pid?, nil): return "pid \(pid): \(detail)"
+        case let (nil, origin?): return "\(origin): \(detail)"
         default: return detail
         }
     }

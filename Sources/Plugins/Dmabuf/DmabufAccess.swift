@@ -42,7 +42,7 @@ public final class DmabufAccess: BufferAccess {
         self.exporter = exporter
         let exporterText = exporter.map { "exporter '\($0)'" } ?? "the exporter"
         if options.writable && !file.isWritable {
-            throw AdoptError(pid: file.pid, fd: file.fd, reason: .mapRefused, errno: .permissionDenied,
+            throw AdoptError(file, reason: .mapRefused, errno: .permissionDenied,
                              "cannot map read-write: the dma-buf fd is open read-only (an adopted fd keeps the owner's access mode; \(exporterText) exported it without write access)")
         }
         let length = Int(file.stat.st_size)
@@ -50,7 +50,7 @@ public final class DmabufAccess: BufferAccess {
             do {
                 mapping = try MappedRegion(fd: file.descriptor, length: length, writable: options.writable)
             } catch {
-                throw AdoptError(pid: file.pid, fd: file.fd, reason: .mapRefused, errno: error,
+                throw AdoptError(file, reason: .mapRefused, errno: error,
                                  "\(exporterText) refused to mmap the dma-buf" + (options.writable ? " read-write" : ""),
                                  hints: ["some exporters (GPU VRAM, secure heaps) give no CPU mapping: only a device can read it"])
             }
@@ -98,7 +98,7 @@ public final class DmabufAccess: BufferAccess {
     /// bracketed by DMA_BUF_IOCTL_SYNC START/END WRITE; returns the count.
     public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(AdoptError) -> Int {
         guard let mapping, mapping.writable else {
-            throw AdoptError(pid: file.pid, fd: file.fd, reason: .mapRefused, errno: .permissionDenied,
+            throw AdoptError(file, reason: .mapRefused, errno: .permissionDenied,
                              "the dma-buf is not mapped read-write")
         }
         guard bytes.count > 0, offset >= 0, offset < mapping.length else { return 0 }
@@ -115,7 +115,7 @@ public final class DmabufAccess: BufferAccess {
         let rc = withUnsafeMutablePointer(to: &arg) { drmIoctl(file.descriptor.rawValue, rfd_dma_buf_ioctl_sync(), $0) }
         guard rc == 0 else {
             let err = Errno(rawValue: Glibc.errno)
-            throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: err,
+            throw AdoptError(file, reason: .other, errno: err,
                              "DMA_BUF_IOCTL_SYNC \(start ? "START" : "END") \(access.names) failed")
         }
     }
@@ -165,7 +165,7 @@ public final class DmabufAccess: BufferAccess {
         }
         guard rc == 0 else {
             let err = Errno(rawValue: Glibc.errno)
-            throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: err,
+            throw AdoptError(file, reason: .other, errno: err,
                              "DMA_BUF_IOCTL_EXPORT_SYNC_FILE failed")
         }
         return arg.fd
@@ -175,14 +175,14 @@ public final class DmabufAccess: BufferAccess {
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         switch retryingOnEINTR({ poll(&pfd, 1, deviceWaitTimeoutMilliseconds) }) {
         case .success(0):
-            throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: .timedOut,
+            throw AdoptError(file, reason: .other, errno: .timedOut,
                              "device writes still pending after \(deviceWaitTimeoutMilliseconds) ms (poll on \(what))")
         case .success:
             if pfd.revents & Int16(POLLIN) != 0 { return }
-            throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: .ioError,
+            throw AdoptError(file, reason: .other, errno: .ioError,
                              "waiting for device writes: poll on \(what) returned revents 0x\(String(pfd.revents, radix: 16))")
         case .failure(let err):
-            throw AdoptError(pid: file.pid, fd: file.fd, reason: .other, errno: err,
+            throw AdoptError(file, reason: .other, errno: err,
                              "waiting for device writes: poll on \(what) failed")
         }
     }

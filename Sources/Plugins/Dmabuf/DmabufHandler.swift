@@ -62,4 +62,14 @@ extension DmabufHandler: ResourceListing {
     }
 
     public var totalsKey: String? { "exporter" }
+
+    /// Mappings of dma-bufs read "/dmabuf:" or "/dmabuf:NAME". Often a
+    /// driver's PFN map, which smaps does not count: the mapped size,
+    /// shared by the mappers, as dmabuf_dump counts.
+    public var mappingClaims: [MappingClaim] {
+        [MappingClaim(pathPrefix: "/dmabuf:", counting: .mappedSizeSharedByMappers, name: { path in
+            let name = path.dropFirst("/dmabuf:".count)
+            return name.isEmpty ? nil : String(name)
+        })]
+    }
 }

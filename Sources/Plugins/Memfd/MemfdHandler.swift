@@ -73,8 +73,11 @@ extension MemfdHandler: ResourceListing {
         "seals=" + (description["seals"]?.text ?? "?")
     }
 
-    public func listColumns(_ file: AdoptedFile) -> ListColumns {
-        Self.columns(name: Self.name(fromLink: file.link), seals: file.seals)
+    /// Mappings of memfds read "/memfd:NAME (deleted)"; shmem: smaps counts them.
+    public var mappingClaims: [MappingClaim] {
+        [MappingClaim(pathPrefix: "/memfd:", counting: .smaps, name: { path in
+            MappingClaim.pathWithoutDeleted(path).map { String($0.dropFirst("/memfd:".count)) }
+        })]
     }
 
     public func listRow(_ file: ListedFile) -> ListedRow {

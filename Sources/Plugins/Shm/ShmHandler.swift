@@ -73,6 +73,11 @@ extension ShmHandler: ResourceListing {
         mayBeShm(regular: file.isRegularFile, magic: file.filesystemMagic, device: file.device) ? .needsFile : .notMine
     }
 
+    /// Mappings of /dev/shm files (tmpfs: smaps counts them), named by path.
+    public var mappingClaims: [MappingClaim] {
+        [MappingClaim(pathPrefix: Self.directory, counting: .smaps)]
+    }
+
     public func listDetail(_ description: Description) -> String {
         let mode = description["mode"]?.text ?? "?"
         let owner = description["owner"]?.text ?? "?"
