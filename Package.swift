@@ -106,6 +106,19 @@ let package = Package(
 
         .executableTarget(name: "adopt-bench", dependencies: ["RemoteFD", "MemfdPlugin", "ShmPlugin"], path: "bench/swift"),
 
+        // Tests in two tiers (scripts/test.sh --quick runs the first):
+        // UnitTests start no process and need none (parsers, descriptions,
+        // the vocabulary, contracts checked in-process): seconds.
+        // AdoptTests run the built programs against producers: end to end.
+        .testTarget(
+            name: "UnitTests",
+            dependencies: [
+                "RemoteFD", "RemoteFDHandOff", "RemoteFDKeeper",
+                "MemfdPlugin", "ShmPlugin", "DmabufPlugin", "adopt",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Tests/UnitTests"),
         .testTarget(
             name: "AdoptTests",
             dependencies: [

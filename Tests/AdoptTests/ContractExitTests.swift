@@ -27,3 +27,18 @@ struct ContractExitTests {
         }
     }
 }
+
+/// Breaks the contract: describes "size", which the library owns.
+struct SizeClaimingHandler: ResourceHandler {
+    var type: String { "claims-size" }
+    var displayName: String { "a memfd claiming its size" }
+    func probe(_ file: AdoptedFile) -> Bool { file.link.hasPrefix("/memfd:") }
+    func describe(_ file: AdoptedFile) -> Description {
+        var d = Description()
+        d.append("size", 1)
+        return d
+    }
+    func open(_ file: AdoptedFile, options: AccessOptions) throws(AdoptError) -> any BufferAccess {
+        try FileBufferAccess.open(file, options: options)
+    }
+}
