@@ -22,7 +22,6 @@ import PackageDescription
 // - a subcommand: a file in Sources/adopt, listed in AdoptCommand.
 let package = Package(
     name: "remotefd",
-    platforms: [.macOS(.v13)],
     products: [
         .library(name: "RemoteFD", targets: ["RemoteFD"]),
         .library(name: "RemoteFDHandOff", targets: ["RemoteFDHandOff"]),
@@ -60,21 +59,34 @@ let package = Package(
             path: "Sources/Core"),
 
         // Hand-off: fd passing (SCM_RIGHTS), LISTEN_FDS exec, systemd's fd store, fd names.
-        .target(name: "RemoteFDHandOff", dependencies: ["RemoteFD", "CShims"], path: "Sources/HandOff"),
+        .target(
+            name: "RemoteFDHandOff",
+            dependencies: ["RemoteFD", "CShims", .product(name: "SystemPackage", package: "swift-system")],
+            path: "Sources/HandOff"),
 
         // The keeper: its request protocol, server, state and client.
-        .target(name: "RemoteFDKeeper", dependencies: ["RemoteFD", "RemoteFDHandOff", "CShims"], path: "Sources/Keeper"),
+        .target(
+            name: "RemoteFDKeeper",
+            dependencies: ["RemoteFD", "RemoteFDHandOff", "CShims", .product(name: "SystemPackage", package: "swift-system")],
+            path: "Sources/Keeper"),
 
         // Capture on exit: ptrace, the module's watch, finding a process by name.
-        .target(name: "RemoteFDCapture", dependencies: ["RemoteFD", "CShims"], path: "Sources/Capture"),
+        .target(
+            name: "RemoteFDCapture",
+            dependencies: ["RemoteFD", "CShims", .product(name: "SystemPackage", package: "swift-system")],
+            path: "Sources/Capture"),
 
         // Resource handlers: one target each, on RemoteFD alone (dma-buf
         // also needs its uapi and libdrm).
         .target(name: "MemfdPlugin", dependencies: ["RemoteFD"], path: "Sources/Plugins/Memfd"),
         .target(name: "ShmPlugin", dependencies: ["RemoteFD"], path: "Sources/Plugins/Shm"),
-        .target(name: "DmabufPlugin", dependencies: ["RemoteFD", "CShims", "CLibdrm"], path: "Sources/Plugins/Dmabuf"),
-        .target(name: "SysvPlugin", dependencies: ["RemoteFD", .product(name: "SystemPackage", package: "swift-system")],
-                path: "Sources/Plugins/Sysv"),
+        .target(
+            name: "DmabufPlugin",
+            dependencies: ["RemoteFD", "CShims", "CLibdrm", .product(name: "SystemPackage", package: "swift-system")],
+            path: "Sources/Plugins/Dmabuf"),
+        .target(
+            name: "SysvPlugin", dependencies: ["RemoteFD", .product(name: "SystemPackage", package: "swift-system")],
+            path: "Sources/Plugins/Sysv"),
 
         .executableTarget(
             name: "adopt",
@@ -83,9 +95,10 @@ let package = Package(
                 "MemfdPlugin", "ShmPlugin", "DmabufPlugin", "SysvPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
-            // Start-up matters for a one-fd adoption: scripts build it with
-            // --static-swift-stdlib (measured: 8.2 → 4.8 ms).
+            // Start-up matters for a one-fd adoption: scripts/build.sh links
+            // it as a static executable (BENCHMARKS.md has the figures).
             path: "Sources/adopt"),
 
         // Samples: producers the tests and the demo adopt from, a consumer
@@ -109,6 +122,19 @@ let package = Package(
 
         .executableTarget(name: "adopt-bench", dependencies: ["RemoteFD", "MemfdPlugin", "ShmPlugin"], path: "bench/swift"),
 
+        // Tests in two tiers (scripts/test.sh --quick runs the first):
+        // UnitTests start no process and need none (parsers, descriptions,
+        // the vocabulary, contracts checked in-process): seconds.
+        // AdoptTests run the built programs against producers: end to end.
+        .testTarget(
+            name: "UnitTests",
+            dependencies: [
+                "RemoteFD", "RemoteFDHandOff", "RemoteFDKeeper",
+                "MemfdPlugin", "ShmPlugin", "DmabufPlugin", "SysvPlugin", "adopt",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Tests/UnitTests"),
         .testTarget(
             name: "AdoptTests",
             dependencies: [

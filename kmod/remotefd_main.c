@@ -13,7 +13,7 @@
  *                   on exit, in capture.c (its header comment: permission
  *                   at arm and exit time, exit rule, locking)
  *   /proc/remotefd  the original module's ioctl, kept for existing clients
- *                   (module parameter legacy_proc=0 removes it)
+ *                   (off by default: module parameter legacy_proc=1 adds it)
  *
  * Both device nodes may be world-accessible: every request is checked
  * against its target, exactly like pidfd_getfd(2).

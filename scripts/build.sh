@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the CLI, the samples and the tests' programs in release mode into
-# .build/release, the Swift programs as static executables: `adopt PID FD`
-# starts in 1.4 ms instead of 5.8 ms with a dynamic Swift runtime (bench/).
+# .build/release, the Swift programs as static executables: start-up
+# matters for a one-fd adoption, and no dynamic Swift runtime is loaded and
+# relocated (BENCHMARKS.md has the figures).
 # glibc warns that getpwuid & co. need its NSS libraries at run time: where
 # they are missing (the VM guests) owners are shown as numbers.
 set -euo pipefail

@@ -108,10 +108,21 @@ final class ProgressBar {
         let percent = total == 0 ? 100 : done * 100 / total
         guard percent != lastPercent else { return }
         lastPercent = percent
-        let filled = percent * 40 / 100
-        let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: 40 - filled)
-        fputs("\r[\(bar)] \(percent)% \(done / 1_048_576)/\(total / 1_048_576) MiB", stderr)
+        fputs("\r" + Self.line(done: done, total: total), stderr)
     }
 
     func finish() { fputs("\n", stderr) }
+
+    /// "[####    ] 50% 8/16 KiB": both counts in the largest unit (B, KiB,
+    /// MiB, GiB) that still gives the total two digits, so that a 16 KiB
+    /// dump does not read "0/0 MiB".
+    static func line(done: Int, total: Int) -> String {
+        let percent = total == 0 ? 100 : done * 100 / total
+        let filled = percent * 40 / 100
+        let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: 40 - filled)
+        let units = ["B", "KiB", "MiB", "GiB"]
+        var shift = 0
+        while shift < 30 && total >> (shift + 10) >= 10 { shift += 10 }
+        return "[\(bar)] \(percent)% \(done >> shift)/\(total >> shift) \(units[shift / 10])"
+    }
 }

@@ -91,10 +91,12 @@ struct CLITests {
     func watch() throws {
         let producer = try Producer(Producers.memfd, ["--interval", "100"])
         let follow = try Spawned.adopt(["--follow", "--interval", "0.2", "--count", "10", String(producer.pid), String(producer.fd())])
-        usleep(900_000)
+        // The first tick, printed while the owner lives; the other nine
+        // take 1.8 s, and the kill lands before the last of them.
+        try follow.waitFor("[1] ")
         producer.killAndWait()
         #expect(follow.waitForExit() == 0, "\(follow.stderrText())")
-        let text = follow.remainingLines().joined(separator: "\n")
+        let text = (follow.seen + follow.remainingLines()).joined(separator: "\n")
         let ticks = text.split(separator: "\n").filter { $0.hasPrefix("[") }
         #expect(ticks.count == 10)
         #expect(text.contains("owner pid \(producer.pid) has exited; the buffer is still held here"))

@@ -84,20 +84,23 @@ struct CaptureTests {
         let watch = try Spawned.adopt(["watch", "--via", "pidfd", String(producer.pid)])
         try watch.waitFor("watching")
         kill(watch.pid, SIGSTOP)   // the producer keeps running while its tracer is stopped
-        usleep(100_000)
+        #expect(eventually { statusField(pid: watch.pid, "State")?.hasPrefix("T") == true }, "the watcher never stopped")
         kill(watch.pid, SIGKILL)
         watch.waitForExit()
-        usleep(50_000)
-        #expect(statusField(pid: producer.pid, "TracerPid") == "0")
+        #expect(eventually { statusField(pid: producer.pid, "TracerPid") == "0" },
+                "still traced by \(statusField(pid: producer.pid, "TracerPid") ?? "?")")
         let state = statusField(pid: producer.pid, "State") ?? ""
         #expect(state.hasPrefix("S") || state.hasPrefix("R"), "state \(state)")
         #expect(openFDs(pid: producer.pid) == fdsBefore)
-        // Still writing its buffer: the greeting's counter moves.
+        // Still writing its buffer: the greeting's counter moves (every 20 ms).
         let first = try Run.adopt(["--length", "32", String(producer.pid), String(producer.fd())])
-        usleep(150_000)
-        let second = try Run.adopt(["--length", "32", String(producer.pid), String(producer.fd())])
-        #expect(first.status == 0 && second.status == 0)
-        #expect(first.stdout != second.stdout)
+        #expect(first.status == 0, "\(first.stderr)")
+        var second = first
+        #expect(try eventually {
+            second = try Run.adopt(["--length", "32", String(producer.pid), String(producer.fd())])
+            return second.status != 0 || second.stdout != first.stdout
+        }, "the greeting never changed: \(first.stdout)")
+        #expect(second.status == 0, "\(second.stderr)")
     }
 
     @Test("job control passes through: a stopped and continued target is still captured")
@@ -109,11 +112,9 @@ struct CaptureTests {
         let watch = try Spawned.adopt(["watch", "--via", "pidfd", String(producer.pid), "--fd", String(fd), "--dump", out])
         try watch.waitFor("watching")
         kill(producer.pid, SIGSTOP)
-        var stopped = false
-        for _ in 0..<100 where !stopped {
-            usleep(10_000)
-            stopped = statusField(pid: producer.pid, "State")?.hasPrefix("t") == true
-                || statusField(pid: producer.pid, "State")?.hasPrefix("T") == true
+        let stopped = eventually {
+            let state = statusField(pid: producer.pid, "State") ?? ""
+            return state.hasPrefix("t") || state.hasPrefix("T")
         }
         #expect(stopped, "SIGSTOP must stop the traced process as it would an untraced one")
         kill(producer.pid, SIGCONT)
@@ -144,11 +145,10 @@ struct CaptureTests {
         try FileManager.default.copyItem(atPath: Producers.memfd, toPath: dir.file(comm))
         let out = dir.file("out.bin")
         let watch = try Spawned.adopt(["watch", "--via", "pidfd", "--comm", comm, "--timeout", "20", "--dump", out])
-        usleep(200_000)   // let it poll /proc without finding anything first
-        #expect(watch.isRunning)
-        // With CAP_NET_ADMIN (the capability, not uid 0) the kernel's
-        // process events; else polling.
+        // Waiting before the process exists: with CAP_NET_ADMIN (the
+        // capability, not uid 0) on the kernel's process events, else polling.
         try watch.waitFor("waiting name=\(comm) method=\(hasNetAdmin() ? "netlink process events" : "polling /proc")")
+        #expect(watch.isRunning)
         let producer = try Producer(dir.file(comm), ["--size", "65536"])
         try watch.waitFor("watching pid=\(producer.pid) comm=\(comm)")
         producer.killAndWait()

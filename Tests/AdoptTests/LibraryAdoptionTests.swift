@@ -92,9 +92,10 @@ struct LibraryAdoptionTests {
         // The producer seals right after announcing: wait for the seals.
         let adopter = Adopter(handlers: handlers, via: .pidfd)
         var adoption = try adopter.adopt(pid: producer.pid, fd: producer.fd())
-        for _ in 0..<100 where !(adoption.file.seals ?? []).contains(.write) {
-            usleep(20_000)
+        try eventually {
+            if (adoption.file.seals ?? []).contains(.write) { return true }
             adoption = try adopter.adopt(pid: producer.pid, fd: producer.fd())
+            return false
         }
         let seals = try #require(adoption.file.seals)
         #expect(seals.contains([.write, .shrink, .grow]))

@@ -97,3 +97,16 @@ func ownFDs(device: UInt64, inode: UInt64) -> Int {
     }
     return count
 }
+
+/// Polls `condition` every 10 ms until it holds or `timeout` s have passed;
+/// whether it held. For what no output announces (a process's state, a seal
+/// another process adds), instead of sleeping a guessed time.
+@discardableResult
+func eventually(timeout: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while true {
+        if try condition() { return true }
+        guard Date() < deadline else { return false }
+        usleep(10_000)
+    }
+}

@@ -16,7 +16,7 @@
 ///   are not enough: `adopt list` probes every fd of every process.
 /// - **`describe` adds the resource's own fields.** The library owns the
 ///   keys in `Description.coreKeys` (pid, fd, type, via, inode, size,
-///   access, note) and sets them itself; a handler's field with one of those
+///   access, note, mapping) and sets them itself; a handler's field with one of those
 ///   keys is dropped (and stops a debug build). The CLI adds "map" and
 ///   "preview_*" keys: avoid those too.
 /// - **`name` is read by others**: if the resource has a name, put it under

@@ -23,12 +23,12 @@ public struct DmabufHandler: ResourceHandler {
         return file.link == "anon_inode:dmabuf"
     }
 
+    /// fdinfo's "ino" is not repeated: it is the library's "inode".
     public func describe(_ file: AdoptedFile) -> Description {
         let info = file.fdinfo
         var d = Description()
         d.append("exporter", info["exp_name"].map { Description.Value.string($0) } ?? .null)
         d.append("name", Self.name(fdinfo: info, link: file.link).map { Description.Value.string($0) } ?? .null)
-        d.append("ino", info["ino"].flatMap { Int64($0) }.map { Description.Value.int($0) } ?? .null)
         d.append("count", info["count"].flatMap { Int64($0) }.map { Description.Value.int($0) } ?? .null)
         return d
     }
