@@ -107,6 +107,7 @@ let package = Package(
         .executableTarget(name: "shm-producer", path: "Samples/shm-producer"),
         .executableTarget(name: "mapped-producer", path: "Samples/mapped-producer"),
         .executableTarget(name: "restartable-producer", path: "Samples/restartable-producer"),
+        .executableTarget(name: "sysv-producer", path: "Samples/sysv-producer"),
         .executableTarget(name: "dmabuf-producer", dependencies: ["CLibdrm"], path: "Samples/dmabuf-producer"),
         .executableTarget(
             name: "consumer",

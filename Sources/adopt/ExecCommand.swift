@@ -69,6 +69,7 @@ struct ExecCommand: ParsableCommand, Deprecating {
         var entries: [ListenFDs.Entry] = []
         for item in buffers {
             let adoption = try adopter.adopt(item.source, via: acquire.via)
+            try HandOn.requireFDs([adoption], for: "--exec")
             adoptions.append(adoption)
             entries.append(ListenFDs.Entry(name: item.name, descriptor: adoption.file.descriptor))
         }

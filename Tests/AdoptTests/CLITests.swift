@@ -46,11 +46,11 @@ struct CLITests {
 
         let mismatch = try Run.adopt(["--type", "shm", String(pid), String(fd)])
         #expect(mismatch.status == 1)
-        #expect(mismatch.stderr == "adopt: pid \(pid) fd \(fd): fd \(fd) of pid \(pid) is a memfd, not a POSIX shm file\n")
+        #expect(mismatch.stderr == "adopt: pid \(pid) fd \(fd): it is a memfd, not a POSIX shm file\n")
 
         let notDmabuf = try Run.adopt(["--type", "dmabuf", String(pid), String(fd)])
         #expect(notDmabuf.status == 1)
-        #expect(notDmabuf.stderr == "adopt: pid \(pid) fd \(fd): fd \(fd) of pid \(pid) is a memfd, not a dma-buf\n")
+        #expect(notDmabuf.stderr == "adopt: pid \(pid) fd \(fd): it is a memfd, not a dma-buf\n")
 
         let stdout = try Run.adopt([String(pid), "1"])  // a pipe from our side
         #expect(stdout.status == 1)

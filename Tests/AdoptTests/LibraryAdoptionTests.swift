@@ -189,7 +189,7 @@ struct LibraryAdoptionTests {
         #expect(ebadf?.description == "pid \(producer.pid) fd 77: fd 77 is not open in process \(producer.pid) (EBADF)")
 
         let mismatch = #expect(throws: AdoptError.self) { try adopter.adopt(pid: producer.pid, fd: producer.fd(), type: "shm") }
-        #expect(mismatch?.description == "pid \(producer.pid) fd \(producer.fd()): fd \(producer.fd()) of pid \(producer.pid) is a memfd, not a POSIX shm file")
+        #expect(mismatch?.description == "pid \(producer.pid) fd \(producer.fd()): it is a memfd, not a POSIX shm file")
 
         let unknown = #expect(throws: AdoptError.self) { try adopter.adopt(pid: producer.pid, fd: producer.fd(), type: "pipe") }
         #expect(unknown?.reason == .unknownType("pipe"))

@@ -40,7 +40,7 @@ struct ListRowTests {
         let described = inventory.scan(pids: [producer.pid], findSharers: false, mappings: false, describe: true)
         #expect(table.errors.isEmpty && described.errors.isEmpty)
         for result in [table, described] {
-            let rows = Dictionary(uniqueKeysWithValues: result.entries.map { ($0.fd, $0) })
+            let rows = Dictionary(uniqueKeysWithValues: result.entries.compactMap { e in e.origin.fd.map { ($0, e) } })
             #expect(rows[fds[0]]?.type == "memfd")
             #expect(rows[fds[0]]?.name == "listrow")
             #expect(rows[fds[0]]?.detail == "seals=grow")

@@ -13,7 +13,7 @@ struct VersionVerboseTests {
         #expect(lines.first?.hasPrefix("adopt ") == true)
         #expect(lines.contains { $0.hasPrefix("module: ") })
         #expect(lines.contains { $0.hasPrefix("backends: kmod (") && $0.contains("pidfd (available)") })
-        #expect(lines.contains("handlers: memfd, shm, dmabuf"))
+        #expect(lines.contains("handlers: memfd, shm, dmabuf, sysv"))
     }
 
     @Test("--verbose says which backend was chosen and why; silent without it")

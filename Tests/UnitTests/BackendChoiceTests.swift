@@ -7,7 +7,7 @@ struct BackendChoiceTests {
     @Test("no /dev/remotefd: pidfd, without a word")
     func absent() throws {
         let dir = try TempDir("via")
-        let (backend, note) = Backends.choose(.auto, kmod: KmodBackend(devicePath: dir.file("remotefd")))
+        let (backend, note) = Backends.choose(.auto, among: [KmodBackend(devicePath: dir.file("remotefd")), PidfdBackend(), ProcfsBackend()])
         #expect(backend.name == "pidfd")
         #expect(note == nil)
     }
@@ -29,7 +29,7 @@ struct BackendChoiceTests {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sock, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         try #require(bound == 0)
-        let (backend, note) = Backends.choose(.auto, kmod: KmodBackend(devicePath: path))
+        let (backend, note) = Backends.choose(.auto, among: [KmodBackend(devicePath: path), PidfdBackend(), ProcfsBackend()])
         #expect(backend.name == "pidfd")
         #expect(note == "cannot open /dev/remotefd: is the remotefd module loaded? (ENXIO): using pidfd")
     }
