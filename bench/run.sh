@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/run.sh: the project against the standard tools, side by side, in one
 # invocation. Builds what it needs (release, static executables as
 # scripts/build.sh makes them, scratch

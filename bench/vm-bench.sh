@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/vm-bench.sh [6.1] [6.12]: the module row of bench/run.sh. Boots the
 # VM suite's guests (vm/run-tests.sh: qemu TCG, module built for each
 # kernel) with ONLY the bench scenario (bench/vm/95-bench.sh, through the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * remotefd capture on exit: REMOTEFD_IOC_WATCH / _UNWATCH / _COLLECT and
  * poll() on /dev/remotefd (see the uapi header for the ABI).

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Kernel differences between v5.10 and v7.2, in one place.  Checked against
  * the headers and Module.symvers of Debian's 5.10.0 (bullseye), 6.1

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * remotefd target handles: REMOTEFD_IOC_ATTACH on /dev/remotefd, then
  * REMOTEFD_HANDLE_IOC_GETFD / _GETFDS / _INVENTORY on the handle (see the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * remotefd: the file behind a mapping (REMOTEFD_IOC_GETMAP on /dev/remotefd,
  * REMOTEFD_HANDLE_IOC_GETMAP on a target handle; see the uapi header).

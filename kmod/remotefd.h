@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * remotefd: declarations shared by the module's files (remotefd_main.c, the
  * device; target.c, who may get what: target, permission check, file kinds,

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * remotefd: adopt a file another process holds, knowing its pid (or a
  * pidfd) and the fd number, with the permission check of pidfd_getfd(2).

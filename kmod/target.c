@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * remotefd: the one place that decides what a caller may get.  Every path
  * that hands out a file (GETFD, the legacy ioctl, the handle ioctls, GETMAP,

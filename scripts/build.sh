@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the CLI, the samples and the tests' programs in release mode into
 # .build/release, the Swift programs as static executables: start-up
 # matters for a one-fd adoption, and no dynamic Swift runtime is loaded and

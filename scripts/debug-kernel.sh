@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the remotefd debug kernel (issue 11) from Debian's own source
 # (bookworm's linux-source-6.12, built with the host's gcc-12): x86_64
 # defconfig + kernel/configs/kvm_guest.config + vm/debug-kernel.config
@@ -50,7 +51,7 @@ while [ $# -gt 0 ]; do
 	--refresh) refresh=1 ;;
 	--test) test=1; shift; test_args=("$@"); break ;;
 	--rt-compare) rtcmp=1 ;;
-	-h|--help) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument $1 (--help)" ;;
 	esac
 	shift

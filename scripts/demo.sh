@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The main job: a memfd outliving its producer. No module, no setup.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs what building and testing need, from Debian's packages.
 #   scripts/deps.sh          the Swift package (CLI, samples, host tests)
 #   scripts/deps.sh --vm     also the VM suite: qemu, bookworm's 6.1 and 6.12

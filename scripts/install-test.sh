@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Install test of the Debian packages (scripts/package.sh) in a clean
 # bookworm root, then the module DKMS built, booted in the VM suite.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Man pages of the CLI, from its parser: swift-argument-parser's
 # generate-manual (the tool behind `swift package plugin generate-manual`),
 # run on the built `adopt`: adopt.1 and one page per subcommand

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the Debian packages into dist/ with debhelper, then runs lintian:
 #   dist/adopt_VERSION_ARCH.deb          the static CLI, man pages, bash/zsh/fish
 #                                        completions, the samples as examples

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Every test: the Swift tests on this host (pidfd and procfs backends), then
 # the VM suite (the module, the CLI and dma-buf) on six Debian kernels,
 # 5.10 to 7.2 (vm/kernels.conf).

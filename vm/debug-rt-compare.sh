@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Issue 10, item 4 (PREEMPT_RT) shown on the debug kernel (PREEMPT_RT +
 # DEBUG_ATOMIC_SLEEP + PROVE_LOCKING; scripts/debug-kernel.sh): boots it
 # twice with vm/scenarios/80-capture.sh only: first with the capture code of

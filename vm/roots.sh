@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Builds the Debian chroots ("roots") that hold the VM suite's non-host
 # kernels: their image, headers and the gcc that built them (vm/kernels.conf
 # says which suite has which packages).  One root per suite, made with
@@ -35,7 +36,7 @@ suites=()
 for a in "$@"; do
 	case "$a" in
 	--refresh) refresh=1 ;;
-	-h|--help) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	-*) say "roots: unknown option $a"; exit 2 ;;
 	*) suites+=("$a") ;;
 	esac

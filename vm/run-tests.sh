@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # remotefd VM test suite: builds kmod/ (and vm/testmods/*.c) for each Debian
 # guest kernel of vm/kernels.conf, builds the C test helpers statically,
 # packs a busybox initramfs per kernel, boots it under qemu (TCG, 1 vCPU)

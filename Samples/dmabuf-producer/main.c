@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * dmabuf-producer: holds dma-bufs from a real exporter and writes a counter
  * pattern into them, so that `adopt` has something to adopt.

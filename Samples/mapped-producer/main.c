@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * mapped-producer: maps a memfd and a POSIX shm file, closes both fds and
  * keeps writing through the mappings: buffers held by mappings only, which

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * memfd-producer: holds memfds and keeps writing to them, so that another
  * process can adopt them (the original "testmemfd").

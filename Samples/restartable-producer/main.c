@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * restartable-producer: a producer that survives its own restart. Its state
  * (a counter) lives in a memfd; the first run creates it, a later run gets

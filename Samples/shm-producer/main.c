@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * shm-producer: holds a POSIX shared memory object (shm_open) and keeps
  * writing to it, so that another process can adopt it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* pidfd, fcntl, fstatfs, ioctl, close_range and spawn-closefrom wrappers; errno names. */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The netlink process-events connector (CN_IDX_PROC): the kernel reports
  * every exec and comm change, so a watcher need not poll /proc.

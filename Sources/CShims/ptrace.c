@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* ptrace(2) (variadic, its requests an enum) and waitpid status decoding. */
 #define _GNU_SOURCE
 #include <sys/ptrace.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Termination signals (SIGINT, SIGTERM, SIGHUP) as an fd: signalfd(2). */
 #define _GNU_SOURCE
 #include <signal.h>

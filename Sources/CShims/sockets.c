@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Unix sockets for keeping and handing on fds: SCM_RIGHTS send/receive
  * (CMSG_* are macros Swift cannot import), SO_PEERCRED, Unix addresses

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * adopt1: the C baseline for `adopt PID FD` as a whole process: the same
  * adoption and description in plain C. pidfd_open, pidfd_getfd, fstat,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the C baselines share: the syscalls `adopt` makes, with the numbers
  * older libc headers lack (x86_64).

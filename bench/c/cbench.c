@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * cbench: the C baselines, one mode per invocation, timed in-process.
  * Prints one number: nanoseconds per operation (or MB/s for the copy

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * holder: a bench target. Raises RLIMIT_NOFILE to its hard limit, opens
  * buffers and other files, prints "READY PID FIRST LAST" (the fd range of

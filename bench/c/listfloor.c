@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * listfloor: the syscalls `adopt list --no-sharers PID` makes, and nothing
  * else, as a whole process: the floor under row 3's whole-command ratio

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * mapper: a bench target for the listing of mappings. Forks N processes
  * (default 200), each holding F memfds by fd (default 4, one of them also

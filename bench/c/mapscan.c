@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * mapscan: dmabuf_dump's approach (Android libdmabufinfo), generalised to
  * memfd and shm, as a baseline for `adopt list --all`: for every process,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Not a test: the module-ioctl row of bench/run.sh, run in the guest by
 # bench/vm-bench.sh through vm/run-tests.sh (RFD_SCENARIO_DIR=bench/vm).
 # The helper is vm/helpers/rfd-bench.c; its "BENCH-MODE" lines are parsed

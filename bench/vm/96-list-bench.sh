@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Not a test: issue 9's whole-command row of bench/run.sh, run in the guest
 # by bench/vm-bench.sh.  A target holding 10 000 memfds; `adopt list PID`
 # with the module (its inventory: nothing adopted) against

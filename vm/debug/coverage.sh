@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: GPL-2.0-only
 # Line coverage of kmod/*.c over a debug-kernel run (issue 19).
 #
 # Usage: vm/debug/coverage.sh KW

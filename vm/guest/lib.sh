@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Sourced by the scenarios (sh, busybox).  Contract: print lines
 #   PASS <name>            or   FAIL <name>: <reason>   (SKIP <name>: <why>
 # is reported but counts as neither).  Exit status is advisory.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * rfd-basic: adopt a memfd and a /dev/shm file by pid and by pidfd through
  * /dev/remotefd and /proc/remotefd; check contents, identity with what

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * rfd-bench: per-fd cost of the module's REMOTEFD_IOC_GETFD against
  * pidfd_open + pidfd_getfd + close, in the same guest, interleaved. Not a

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * rfd-capture NAME: capture on exit (REMOTEFD_IOC_WATCH / _UNWATCH /
  * _COLLECT, poll).  Run as root.  Producers are forked children holding a

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * rfd-execrace: adoptions racing with a target that exec()s itself in a
  * loop (new mm and credentials each time).  The module checks permission

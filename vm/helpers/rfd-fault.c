@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * rfd-fault: the module's paths under fault injection (issue 11, item 3).
  * Needs CONFIG_FAULT_INJECTION + FAILSLAB + FAIL_PAGE_ALLOC with the debugfs

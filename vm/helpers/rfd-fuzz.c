@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * rfd-fuzz: a time-bounded concurrency fuzzer for the remotefd module
  * (issue 11, item 4).  Several processes of several threads issue random

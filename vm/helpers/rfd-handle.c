@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * rfd-handle: target handles (REMOTEFD_IOC_ATTACH and the handle ioctls
  * REMOTEFD_HANDLE_IOC_GETFD / GETFDS / INVENTORY), one PASS/FAIL line per

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * rfd-harden CMD: regression tests for the hardening of capture on exit
  * (kmod/capture.c).  Run as root; the parts that need an unprivileged

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * rfd-hold: a target process.  Creates a memfd and/or a /dev/shm file with
  * known contents, prints "READY <pid> <memfd> <shmfd>" and waits for a

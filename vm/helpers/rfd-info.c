@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * rfd-info: print REMOTEFD_IOC_INFO.  With --expect-kprobe or
  * --expect-no-kprobe, exit 1 unless the KPROBE_LOOKUP feature matches.

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * KCOV of the calling thread (Documentation/dev-tools/kcov.rst), for the
  * fuzzer's feedback.  The debug kernel instruments only the module

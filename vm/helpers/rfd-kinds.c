@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * rfd-kinds: every ioctl that touches a target's files, against every kind
  * of file a target can hold (issue 19's file-kind matrix), and the

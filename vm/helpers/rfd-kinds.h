@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Every kind of file a process can hold, and the mappings that matter to
  * GETMAP (issue 19's file-kind matrix): made by rfd-kinds (the matrix) and

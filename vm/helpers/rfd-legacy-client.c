@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * A client of the ORIGINAL module, written against its ABI only: it does
  * not include the remotefd uapi header.  Prints the first bytes of the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * rfd-malformed: malformed and corner-case requests, each with its errno.
  *   rfd-malformed LABEL      (run as root)

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * rfd-maps: the module's GETMAP (the file behind a mapping, issue 14).
  *

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * rfd-matrix: the permission matrix for the current Yama ptrace_scope.
  * For each caller kind x target kind, computes side by side the answer of

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * rfd-runas UID COMMAND [ARG...]: drop to uid=gid=UID (no supplementary
  * groups) and exec COMMAND.  busybox setpriv has no --reuid.

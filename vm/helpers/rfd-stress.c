@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * rfd-stress: THREADS threads x ITERS adoptions (alternately by pid and by
  * pidfd) from a target that opens, closes and dup2()s in a tight loop; then

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Small helpers shared by the VM test programs (statically linked). */
 #ifndef RFD_TEST_H
 #define RFD_TEST_H

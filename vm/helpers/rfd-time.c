@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * rfd-time CMD [ARG...]: runs CMD (stdout and stderr to /dev/null) and
  * prints its wall time in nanoseconds, or "FAILED <status>" with exit 1.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Adopt a memfd and a /dev/shm file by pid and by pidfd (C helpers), O_CLOEXEC,
 # the original ABI from an unmodified client, 32-bit callers (compat_ioctl).
 . /tests/lib.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # THREADS x ITERS adoptions while the target churns its fd table; the memfd
 # must be released afterwards (Shmem back to baseline).
 . /tests/lib.sh

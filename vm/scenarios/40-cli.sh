@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # The Swift CLI through the module: `adopt --via kmod` on a memfd and a
 # /dev/shm file, --dump, --json, --via auto preferring kmod, errors, and the
 # fallback to pidfd once the module is gone.  The CLI comes from

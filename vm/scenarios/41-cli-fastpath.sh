@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # The CLI through target handles and the module's inventory (issue 9):
 #   - adopt PID FD says "via: kmod (handle)";
 #   - adopt list PID reads the table through the inventory ("read via kmod

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Target handles (REMOTEFD_IOC_ATTACH + the handle ioctls), functional:
 # attach by pid and by pidfd (anon_inode name, fdinfo target_pid, O_CLOEXEC);
 # REMOTEFD_FEAT_HANDLE in INFO; handle GETFD/GETFDS give pidfd_getfd's file

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Target handles in the Yama permission matrix: callers root / same uid
 # non-descendant / same uid parent / other uid / real uid != effective uid x
 # dumpable / non-dumpable target, at ptrace_scope 0, 1 and 2.  In every cell

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Target handles: every change since the check is noticed (run as root, Yama
 # ptrace_scope 0).  Exec after attach -> ESTALE (GETFD, GETFDS, INVENTORY;
 # the fd is still open, pidfd_getfd still works), a new attach works; target

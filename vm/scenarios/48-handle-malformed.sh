@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Target handles, malformed input: >= 20 cases each for ATTACH, handle GETFD,
 # GETFDS and INVENTORY (NULL, 8, a kernel address, structs straddling an
 # unmapped page, read-only output, zero/huge counts, reserved fields, bad

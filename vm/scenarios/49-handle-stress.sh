@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Target handles under stress: THREADS x ITERS operations (attach+close,
 # GETFD, GETFDS of 64, INVENTORY of 64) against a target that churns memfds
 # and re-execs itself every 150 ms (same pid: ESTALE, attach again).  Only

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
 # 50-dmabuf: adopting dma-bufs from real exporters (issue #4).
 #
 # Exporters: vgem (module, both kernels), udmabuf and the system DMA heap

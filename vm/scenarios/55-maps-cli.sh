@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
 # 55-maps-cli: the CLI on buffers held by mappings only, through the module
 # (issue 14).
 #   memfd/shm (rfd-maps produce: both mapped, fds closed):

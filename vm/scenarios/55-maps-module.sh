@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # The module's GETMAP (issue 14): the file behind a mapping.
 #   maps-malformed  addresses: a mapped memfd whose fd was closed (the out
 #                   fields: kind, range, pgoff, prot, shared), inside it, its

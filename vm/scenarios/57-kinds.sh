@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: GPL-2.0-only
 # Issue 19: the file-kind matrix, and the second security review's
 # regressions (vm/helpers/rfd-kinds.c says what each part checks).
 #   kinds fds      every ioctl that touches a target's fds x every kind of

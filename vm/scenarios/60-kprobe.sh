@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Opt-in kprobe mode (fget_task resolved by a temporary kprobe): same
 # results, same permission checks.  TCG emulates no IBT, so it must load.
 . /tests/lib.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # rmmod after use; rmmod refused while /dev/remotefd is open; safe while
 # /proc/remotefd is open (procfs runs the entry down: later ioctls on the
 # stale fd fail, ENOTTY); legacy_proc=0, the default (/proc/remotefd

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Capture on exit (REMOTEFD_IOC_WATCH/UNWATCH/COLLECT, poll): see
 # vm/helpers/rfd-capture.c.  Then: rmmod after watchers closed with captures
 # queued leaves Shmem at its baseline; the module reloads with defaults.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Reference cycles: a process (root, uid 1000) watches itself (ALL_FDS, and
 # the explicit fds) while an io_uring holds its /dev/remotefd file as a
 # fixed file, or a unix socket holds it in flight; it exits.  Those files

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Load order: with /proc/remotefd taken (test module rfd_procblock),
 # insmod remotefd.ko legacy_proc=1 fails and /dev/remotefd never appears
 # (inotify on /dev, rfd-harden devwatch); the default load creates no

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # `adopt watch` (capture on exit) through the CLI: with the module
 # (--via kmod, and --via auto preferring it) and with ptrace (--via pidfd):
 # a producer is SIGKILLed and the captured buffer equals a dump taken just

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # The permission matrix: module vs pidfd_getfd, Yama ptrace_scope 0, 1, 2, 3;
 # then the target-handle matrix at scope 3 (46-handle-matrix has 0, 1, 2):
 # handles attached at scope 0, used after the switch to 3.

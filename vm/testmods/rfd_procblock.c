@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * rfd_procblock: test module for vm/scenarios/84-harden-initorder.sh.
  * Occupies /proc/remotefd so that loading remotefd with legacy_proc=1 fails

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * C glue for the Swift side: what Swift cannot call or import directly.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Debug kernel (vm/debug/scenarios, issue 11): before any scenario, scan
 # for kmemleak suspects of the boot (kernel and module loading), record
 # them and `echo clear` them, so that 99-kmemleak-end reports only what

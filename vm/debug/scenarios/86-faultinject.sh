@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Fault injection (issue 11, item 3; debug kernel: vm/debug/scenarios).
 # failslab and fail_page_alloc, aimed at rfd-fault's calling process only:
 #  1. systematic: for each request (GETFD by pid and pidfd, the original

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Concurrency fuzzer (issue 11, item 4; debug kernel: vm/debug/scenarios):
 # vm/helpers/rfd-fuzz.c for RFD_FUZZ_SECONDS (the harness passes 180 on the
 # debug kernel) with seed RFD_FUZZ_SEED (printed; random when unset).

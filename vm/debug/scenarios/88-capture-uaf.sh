@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: GPL-2.0-only
 # Issue 19: COLLECT of a watch's final event racing rfd_deliver's wake-up,
 # then close() freeing the watcher.  Before the fix (the wake-up outside the
 # watcher's lock) KASAN reported a slab-use-after-free in __wake_up from

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: GPL-2.0-only
 # The module's line coverage over the whole debug run (issue 19): with
 # CONFIG_GCOV_KERNEL and GCOV_PROFILE in kmod/Kbuild the kernel keeps the
 # counters of every load of remotefd.ko (also of unloaded ones) under

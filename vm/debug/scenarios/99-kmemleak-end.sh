@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Debug kernel (vm/debug/scenarios, issue 11): after every scenario, two
 # kmemleak scans with the module loaded, then rmmod and two more scans
 # (objects only the module's memory pointed to become unreferenced then).

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
 /*
  * remotefd: take a reference to a file another process holds, by pid (or
  * pidfd) and fd number, with the same permission check as pidfd_getfd(2).
