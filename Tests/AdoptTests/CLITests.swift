@@ -258,5 +258,30 @@ struct CLITests {
         // The stock CLI does not know eventfds: the handler came from outside Core.
         let stock = try Run.adopt([String(eventfd.pid), String(eventfd.fd())])
         #expect(stock.stderr.contains("not an adoptable buffer: anon_inode:[eventfd]"))
+
+        // Its ring handler claims a mapping kind: a ring file held by a
+        // mapping alone gets a row, counted from smaps, with no Core change.
+        let ringPath = "/tmp/ring-ext-\(getpid())"
+        let ring = try Producer(python: """
+            import ctypes, os, sys
+            libc = ctypes.CDLL(None)
+            libc.mmap.restype = ctypes.c_void_p
+            libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+            fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+            os.ftruncate(fd, 65536)
+            addr = libc.mmap(None, 65536, 3, 1, fd, 0)
+            os.close(fd)
+            ctypes.memset(addr, 7, 8192)
+            print("pid", os.getpid(), flush=True)
+            sys.stdin.readline()
+            """, arguments: [ringPath])
+        defer { unlink(ringPath) }
+        let listed = try Run.program(Products.path("extension-example"), ["list", String(ring.pid)])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(listed.stdout.contains("type ring size 65536 held map name ext-\(getpid()) detail ring ext-\(getpid()) rss 8192"), "\(listed.stdout)")
+        let stockList = try Run.adopt(["list", "--json", String(ring.pid)])
+        #expect((stockList.json["buffers"] as? [Any])?.isEmpty == true, "the stock CLI claims no ring files: \(stockList.stdout)")
+        let check = try Run.program(Products.path("extension-example"), ["check"])
+        #expect(check.status == 0 && check.stdout == "conforms: eventfd, ring\n", "\(check.stdout)\(check.stderr)")
     }
 }
