@@ -145,5 +145,5 @@ let package = Package(
             ],
             path: "Tests/AdoptTests"),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -7,9 +7,15 @@ import Glibc
 import MemfdPlugin
 import ShmPlugin
 
+/// One line on stderr (Swift 6 refuses the C `stderr` global: shared mutable state).
+func printError(_ message: String) {
+    var line = message + "\n"
+    line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}
+
 let args = CommandLine.arguments
 guard args.count == 3, let pid = pid_t(args[1]), let fd = Int32(args[2]) else {
-    fputs("usage: consumer PID FD\n", stderr)
+    printError("usage: consumer PID FD")
     exit(2)
 }
 
@@ -24,6 +30,6 @@ do {
         sleep(1)
     }
 } catch {
-    fputs("consumer: \(error)\n", stderr)
+    printError("consumer: \(error)")
     exit(1)
 }

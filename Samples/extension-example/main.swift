@@ -74,8 +74,14 @@ struct RingFileHandler: ResourceHandler, ResourceListing {
     }
 }
 
+/// One line on stderr (Swift 6 refuses the C `stderr` global: it is shared mutable state).
+func printError(_ message: String) {
+    var line = "extension-example: \(message)\n"
+    line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}
+
 func fail(_ message: String) -> Never {
-    fputs("extension-example: \(message)\n", stderr)
+    printError(message)
     exit(1)
 }
 
@@ -91,7 +97,7 @@ case (3, "list"):
     for e in result.entries {
         print("pid \(pid) \(e.origin) type \(e.type) size \(e.size) held \(e.held) name \(e.name ?? "-") detail \(e.detail) rss \(e.rss.map(String.init) ?? "-")")
     }
-    for error in result.errors { fputs("extension-example: \(error)\n", stderr) }
+    for error in result.errors { printError("\(error)") }
 case (2, "check"):
     // Files of our own: an eventfd and a ring file, each refused by the other's handler.
     // eventfd(2): glibc has it, Swift's Glibc module does not export it.

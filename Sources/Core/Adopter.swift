@@ -1,4 +1,5 @@
 import Glibc
+import Logging
 import SystemPackage
 
 /// The library's entry point: acquire an fd from another process through a
@@ -10,15 +11,19 @@ import SystemPackage
 public struct Adopter {
     public var handlers: HandlerRegistry
     public var backend: any AcquisitionBackend
+    /// Where its decisions are logged (silent by default).
+    public var logger: Logger
 
-    public init(handlers: HandlerRegistry, via choice: BackendChoice = .auto) {
+    public init(handlers: HandlerRegistry, via choice: BackendChoice = .auto, logger: Logger = .silent) {
         self.handlers = handlers
-        self.backend = Backends.resolve(choice)
+        self.backend = Backends.choose(choice, logger: logger).backend
+        self.logger = logger
     }
 
-    public init(handlers: HandlerRegistry, backend: any AcquisitionBackend) {
+    public init(handlers: HandlerRegistry, backend: any AcquisitionBackend, logger: Logger = .silent) {
         self.handlers = handlers
         self.backend = backend
+        self.logger = logger
     }
 
     /// Takes `fd` of `pid`. With `type`, anything else is refused with the
@@ -111,7 +116,7 @@ public struct Adopter {
               let mapping = maps.first(where: { $0.start <= address && address < $0.end }),
               let type = mapping.type,
               let handler = handlers.handler(type: type) as? any MappingAlternative else { return nil }
-        RemoteFDLog.logger?.info("map: \(refused.detail); taking it as \(handler.displayName) instead")
+        logger.info("map: \(refused.detail); taking it as \(handler.displayName) instead")
         do {
             return try handler.adopt(mapping: mapping, of: target)
         } catch {

@@ -57,7 +57,8 @@ extension BackendChoice: ExpressibleByArgument {}
 /// The backend `--via` names; for a mapping (`forMappings`), `auto` picks
 /// among those that take mappings (the module, else map_files).
 func chosenBackend(_ choice: BackendChoice, forMappings: Bool = false) -> any AcquisitionBackend {
-    let (backend, note) = forMappings ? Backends.chooseForMappings(choice) : Backends.choose(choice)
+    let (backend, note) = forMappings ? Backends.chooseForMappings(choice, logger: Verbose.logger)
+        : Backends.choose(choice, logger: Verbose.logger)
     if let note { printError("adopt: \(note)") }
     return backend
 }
@@ -90,6 +91,7 @@ struct AboutBuffer: Error {
 func report(_ error: any Error) -> any Error {
     switch error {
     case let error as AdoptError:
+        for step in error.trace { Verbose.logger.info("\(step)") }
         printError("adopt: \(error)")
         for hint in error.hints { printError("  hint: \(hint)") }
     case let error as KeeperError:
@@ -127,7 +129,6 @@ extension AdoptCommand {
                 parsed = Array(arguments[..<terminator])
             }
             var command = try parseAsRoot(parsed)
-            if Verbose.requested(in: parsed) { Verbose.enable() }
             if var exec = command as? ExecCommand, let trailing {
                 exec.command = trailing
                 command = exec

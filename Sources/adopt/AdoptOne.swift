@@ -129,11 +129,11 @@ struct AdoptJob: Equatable {
         switch source {
         case .mapping(let pid, let mapping):
             // The module when it opens (auto, kmod), else map_files; pidfd refused.
-            let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(via, forMappings: true))
+            let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(via, forMappings: true), logger: Verbose.logger)
             target = try TargetProcess(pid: pid)
             adoption = try adopter.adopt(mapping: mapping, of: target!, type: type == "auto" ? nil : type)
         case .fd(let pid, let fd):
-            let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(via))
+            let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(via), logger: Verbose.logger)
             target = try TargetProcess(pid: pid, forFD: fd)
             adoption = try adopter.adopt(fd: fd, of: target!, type: type == "auto" ? nil : type)
         case .id(let type, let id):

@@ -32,7 +32,7 @@ struct DemoCommand: ParsableCommand {
         print("   producer says: \(line)")
 
         step("2. adopt fd \(fd) of pid \(pid) (no cooperation from it)")
-        let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(via))
+        let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(via), logger: Verbose.logger)
         let target = try TargetProcess(pid: pid, forFD: fd)
         let adoption = try adopter.adopt(fd: fd, of: target)
         let access = try adoption.open()

@@ -44,7 +44,7 @@ struct Dumper {
         let progress = isatty(STDERR_FILENO) == 1 ? ProgressBar(total: max(0, end - offset)) : nil
         var position = offset
         if let fileAccess = access as? FileBufferAccess {
-            Verbose.log?.info("dump: \(end - offset) bytes from offset \(offset) with sendfile (explicit offset: the owner's stays where it is)")
+            Verbose.logger.info("dump: \(end - offset) bytes from offset \(offset) with sendfile (explicit offset: the owner's stays where it is)")
             let step = progress == nil ? Int.max : Self.progressStep
             while position < end {
                 let sent: Int?
@@ -54,7 +54,7 @@ struct Dumper {
                     throw file.error(error, "writing the dump to \(path) failed")
                 }
                 guard let sent else {  // not to this destination: the loop below
-                    Verbose.log?.info("dump: the kernel cannot sendfile to \(path) (EINVAL: O_APPEND or a destination it refuses): pread loop in \(Self.chunkSize >> 10) KiB chunks from offset \(position)")
+                    Verbose.logger.info("dump: the kernel cannot sendfile to \(path) (EINVAL: O_APPEND or a destination it refuses): pread loop in \(Self.chunkSize >> 10) KiB chunks from offset \(position)")
                     break
                 }
                 if sent == 0 { position = end; break }  // the owner shrank it
@@ -64,7 +64,7 @@ struct Dumper {
         }
         if position < end {
             if !(access is FileBufferAccess) {
-                Verbose.log?.info("dump: \(adoption.type): reads through its mapping in \(Self.deviceChunkSize >> 20) MiB chunks")
+                Verbose.logger.info("dump: \(adoption.type): reads through its mapping in \(Self.deviceChunkSize >> 20) MiB chunks")
             }
             try copyByReading(to: out, path: path, from: &position, end: end, offset: offset, progress: progress,
                               chunkSize: access is FileBufferAccess ? Self.chunkSize : Self.deviceChunkSize)
@@ -108,10 +108,10 @@ final class ProgressBar {
         let percent = total == 0 ? 100 : done * 100 / total
         guard percent != lastPercent else { return }
         lastPercent = percent
-        fputs("\r" + Self.line(done: done, total: total), stderr)
+        writeError("\r" + Self.line(done: done, total: total))
     }
 
-    func finish() { fputs("\n", stderr) }
+    func finish() { writeError("\n") }
 
     /// "[####    ] 50% 8/16 KiB": both counts in the largest unit (B, KiB,
     /// MiB, GiB) that still gives the total two digits, so that a 16 KiB

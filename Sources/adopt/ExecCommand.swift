@@ -64,7 +64,7 @@ struct ExecCommand: ParsableCommand, Deprecating {
             // As the parser reports its own errors: message and this command's usage.
             ExecCommand.exit(withError: ValidationError("give the command after --"))
         }
-        let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via))
+        let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via), logger: Verbose.logger)
         var adoptions: [Adoption] = []
         var entries: [ListenFDs.Entry] = []
         for item in buffers {
@@ -110,7 +110,7 @@ struct FdstoreCommand: ParsableCommand {
     }
 
     func run() throws {
-        let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via))
+        let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via), logger: Verbose.logger)
         for item in items {
             let adoption = try adopter.adopt(item.source, via: acquire.via)
             try HandOn.requireFDs([adoption], for: "fdstore")

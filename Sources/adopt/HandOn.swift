@@ -219,12 +219,12 @@ func printEvent(_ event: String, _ fields: Description, json: Bool) {
     } else {
         print(([event] + fields.fields.map { "\($0.key)=\($0.value.text)" }).joined(separator: " "))
     }
-    fflush(stdout)
+    fflush(nil)
 }
 
 /// Execs `command` with `entries` as LISTEN_FDS; prints why if it cannot.
 func execHandingOn(_ entries: [ListenFDs.Entry], command: [String]) -> ExitCode {
-    fflush(stdout)
+    fflush(nil)
     let failure = ListenFDs.exec(entries, command: command)
     printError("adopt: exec: \(failure.step) failed (\(failure.errno.symbolicName))")
     return ExitCode(127)

@@ -69,7 +69,7 @@ struct HoldCommand: ParsableCommand, Deprecating {
     func run() throws {
         let json = acquire.json
         let keeper = Keeper(handlers: builtInHandlers) { event, fields in printEvent(event, fields, json: json) }
-        let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via))
+        let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via), logger: Verbose.logger)
         for item in try buffers() {
             let adoption = try adopter.adopt(item.source, via: acquire.via)
             try keeper.keep(adoption, name: item.name, owner: owner ?? getuid())

@@ -137,7 +137,7 @@ struct KeeperCommand: ParsableCommand {
         func run() throws {
             let item = named!
             let source = item.source
-            let adoption = try Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via))
+            let adoption = try Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via), logger: Verbose.logger)
                 .adopt(source, via: acquire.via)
             let info = try KeeperClient(socketPath: socket.path).hold(adoption, name: item.name)
             if acquire.json, let info {

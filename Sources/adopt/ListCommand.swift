@@ -56,7 +56,7 @@ struct ListJob: Equatable {
     var noRss = false
 
     func run() throws {
-        let inventory = Inventory(handlers: builtInHandlers, backend: chosenBackend(via))
+        let inventory = Inventory(handlers: builtInHandlers, backend: chosenBackend(via), logger: Verbose.logger)
         let scanned = all ? Inventory.allPids() : pids
         var result = inventory.scan(pids: scanned, findSharers: !noSharers && !all, mappings: !noMaps,
                                     residency: !noRss, describe: json, unheld: all)

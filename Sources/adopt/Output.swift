@@ -2,9 +2,14 @@ import Glibc
 import RemoteFD
 
 func printError(_ line: String) {
-    var text = line
-    text += "\n"
-    fputs(text, stderr)
+    writeError(line + "\n")
+}
+
+/// `text` to stderr as it is (unbuffered, as C's stderr; Swift 6 refuses
+/// the C `stderr` global itself: shared mutable state).
+func writeError(_ text: String) {
+    var text = text
+    text.withUTF8 { _ = writeAll(STDERR_FILENO, UnsafeRawBufferPointer($0)) }
 }
 
 /// Writes all of `bytes` to `fd`, retrying short writes and EINTR.
@@ -250,7 +255,7 @@ struct TextTable: ~Copyable {
             out[at] = UInt8(ascii: "\n")
             at += 1
         }
-        fflush(stdout)
+        fflush(nil)  // stdout: Swift 6 refuses the C global by name
         _ = writeAll(STDOUT_FILENO, UnsafeRawBufferPointer(start: out, count: at))
     }
 }

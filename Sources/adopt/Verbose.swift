@@ -3,7 +3,7 @@ import Logging
 import RemoteFD
 
 /// `--verbose`: the library's and the CLI's decisions as "adopt: …" lines
-/// on stderr, through swift-log. Off unless asked: the logger stays nil and
+/// on stderr, through swift-log. Off unless asked: the logger is silent and
 /// the default path formats nothing.
 struct StderrLogHandler: LogHandler {
     var logLevel: Logger.Level = .trace
@@ -20,11 +20,11 @@ struct StderrLogHandler: LogHandler {
 }
 
 enum Verbose {
-    /// The CLI's logger: RemoteFD's, once `enable()` ran.
-    static var log: Logger? { RemoteFDLog.logger }
-
-    static func enable() {
-        RemoteFDLog.logger = Logger(label: "adopt") { _ in StderrLogHandler() }
+    /// The logger the CLI gives the library: stderr with `--verbose`,
+    /// else silent. Read from the arguments each time: no global state.
+    static var logger: Logger {
+        requested(in: Array(CommandLine.arguments.dropFirst()))
+            ? Logger(label: "adopt") { _ in StderrLogHandler() } : .silent
     }
 
     /// Whether `--verbose` is among the options (before any "--": what

@@ -180,10 +180,10 @@ struct WatchCommand: ParsableCommand, Deprecating {
         case .auto:
             do {
                 let capture = try KmodExitCapture()
-                Verbose.log?.info("watch: capturing through the module (REMOTEFD_IOC_WATCH)")
+                Verbose.logger.info("watch: capturing through the module (REMOTEFD_IOC_WATCH)")
                 return capture
             } catch {
-                Verbose.log?.info("watch: the module cannot capture (\(error.detail)): capturing with ptrace")
+                Verbose.logger.info("watch: the module cannot capture (\(error.detail)): capturing with ptrace")
                 if error.errno != .noSuchFileOrDirectory {
                     printError("adopt: \(error.detail): capturing with ptrace")
                 }
@@ -226,7 +226,7 @@ struct WatchCommand: ParsableCommand, Deprecating {
         let capture = try ExitCapture(pid: pid)
         watchingEvent(pid, comm, how: "ptrace (PTRACE_O_TRACEEXIT)", json: json)
         // Any note about the module was printed for the capture already.
-        let adopter = Adopter(handlers: builtInHandlers, backend: Backends.resolve(acquire.via))
+        let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via), logger: Verbose.logger)
         let maps = self.maps
         let (result, exit) = try capture.waitForExit { target in
             var result = ExitCapture.capture(from: target, fds: requested, adopter: adopter)

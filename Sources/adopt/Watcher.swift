@@ -50,7 +50,7 @@ struct Watcher {
                 print("[\(tick)] \(state) \(changed ? "changed  " : "unchanged") \"\(leadingText(bytes))\"")
             }
             if !alive { ownerReported = true }
-            fflush(stdout)
+            fflush(nil)
         }
     }
 }

@@ -15,9 +15,15 @@ import Glibc
 import MemfdPlugin
 import ShmPlugin
 
+/// One line on stderr (Swift 6 refuses the C `stderr` global: shared mutable state).
+func printError(_ message: String) {
+    var line = message + "\n"
+    line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}
+
 let args = CommandLine.arguments
 guard args.count >= 5, let pid = Int32(args[2]), let first = Int32(args[3]), let last = Int32(args[4]) else {
-    fputs("usage: adopt-bench MODE PID FIRST_FD LAST_FD [ITERS] [BATCHES]\n", stderr)
+    printError("usage: adopt-bench MODE PID FIRST_FD LAST_FD [ITERS] [BATCHES]")
     exit(2)
 }
 let mode = args[1]
@@ -26,6 +32,8 @@ let batches = args.count > 6 ? Int(args[6])! : 5
 let handlers = HandlerRegistry([MemfdHandler(), ShmHandler()])
 var current = first
 
+// The top-level state belongs to the main actor; so do the functions using it.
+@MainActor
 func nextFD() -> Int32 {
     let fd = current
     current = current >= last ? first : current + 1
@@ -39,7 +47,7 @@ func nowNS() -> Double {
 }
 
 func die(_ message: String) -> Never {
-    fputs("adopt-bench: \(message)\n", stderr)
+    printError("adopt-bench: \(message)")
     exit(1)
 }
 
@@ -51,7 +59,7 @@ let chunk = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 4096
 chunk.initializeMemory(as: UInt8.self, repeating: 0, count: 1 << 20)
 var bigSize = 0
 
-@inline(never)
+@inline(never) @MainActor
 func op() {
     do {
         switch mode {

@@ -11,11 +11,13 @@ package enum AcquireFailure {
             return AdoptError(pid: pid, fd: fd, reason: .fdNotOpen, errno: err,
                               fd.map { "fd \($0) is not open in process \(pid)" } ?? "the fd is not open in process \(pid)")
         case .notPermitted, .permissionDenied:
-            RemoteFDLog.logger?.info("permission: \(backend) refused pid \(pid)\(fd.map { " fd \($0)" } ?? "") with \(err.symbolicName): diagnosing")
             let diagnosis = PermissionDiagnosis(pid: pid)
-            return AdoptError(pid: pid, fd: fd, reason: .permissionDenied, errno: err,
-                              "not allowed to take fds of this process (\(backend)): \(diagnosis.summary)",
-                              hints: diagnosis.remedies)
+            var error = AdoptError(pid: pid, fd: fd, reason: .permissionDenied, errno: err,
+                                   "not allowed to take fds of this process (\(backend)): \(diagnosis.summary)",
+                                   hints: diagnosis.remedies)
+            error.trace = ["permission: \(backend) refused pid \(pid)\(fd.map { " fd \($0)" } ?? "") with \(err.symbolicName): diagnosing"]
+                + diagnosis.steps
+            return error
         default:
             return AdoptError(pid: pid, fd: fd, reason: .other, errno: err,
                               "\(backend) could not take the fd")

@@ -1,3 +1,4 @@
+import Logging
 import SystemPackage
 
 /// What `--via` asks for: `auto`, or one backend by name. The cases after
@@ -32,41 +33,41 @@ public enum Backends {
 
     /// The backend for `choice` and, when `auto` passed over one it could
     /// not use, one line saying why.
-    public static func choose(_ choice: BackendChoice) -> (backend: any AcquisitionBackend, note: String?) {
-        choose(choice, among: all)
+    public static func choose(_ choice: BackendChoice, logger: Logger = .silent) -> (backend: any AcquisitionBackend, note: String?) {
+        choose(choice, among: all, logger: logger)
     }
 
     /// The same for a mapping (`adopt PID --map`): among the backends
     /// that take mappings (`MappingAcquisitionBackend`). A choice of one
     /// that cannot is returned as it is: acquiring says why it cannot.
-    public static func chooseForMappings(_ choice: BackendChoice) -> (backend: any AcquisitionBackend, note: String?) {
-        choose(choice, among: all.filter { $0 is any MappingAcquisitionBackend })
+    public static func chooseForMappings(_ choice: BackendChoice,
+                                         logger: Logger = .silent) -> (backend: any AcquisitionBackend, note: String?) {
+        choose(choice, among: all.filter { $0 is any MappingAcquisitionBackend }, logger: logger)
     }
 
     /// `choose`, among `candidates` (tests give a module at another path).
-    package static func choose(_ choice: BackendChoice,
-                               among candidates: [any AcquisitionBackend]) -> (backend: any AcquisitionBackend, note: String?) {
-        let log = RemoteFDLog.logger
+    package static func choose(_ choice: BackendChoice, among candidates: [any AcquisitionBackend],
+                               logger log: Logger = .silent) -> (backend: any AcquisitionBackend, note: String?) {
         if let named = choice.makeBackend() {
-            log?.info("backend: \(choice.rawValue), as --via asks (no fallback)")
+            log.info("backend: \(choice.rawValue), as --via asks (no fallback)")
             return (candidates.first { $0.name == named.name } ?? named, nil)
         }
         var notes: [String] = []
         for candidate in candidates {
             switch candidate.readiness {
             case .ready:
-                log?.info("backend: chosen \(candidate.name)")
+                log.info("backend: chosen \(candidate.name)")
                 return (candidate, notes.isEmpty ? nil : notes.joined(separator: "; ") + ": using \(candidate.name)")
             case .absent:
-                log?.info("backend: \(candidate.name): not available here; falling back")
+                log.info("backend: \(candidate.name): not available here; falling back")
             case .unusable(let why):
-                log?.info("backend: \(candidate.name): \(why); falling back")
+                log.info("backend: \(candidate.name): \(why); falling back")
                 notes.append(why)
             }
         }
         // Nothing ready: the last one, whose errors then say why.
         let last = candidates.last ?? ProcfsBackend()
-        log?.info("backend: none ready; \(last.name)")
+        log.info("backend: none ready; \(last.name)")
         return (last, notes.isEmpty ? nil : notes.joined(separator: "; ") + ": using \(last.name)")
     }
 

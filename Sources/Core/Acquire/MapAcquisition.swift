@@ -92,9 +92,11 @@ public enum MapAcquisition {
             }
             if err == .permissionDenied || err == .notPermitted {
                 let diagnosis = PermissionDiagnosis(pid: pid)
-                throw AdoptError(pid: pid, fd: nil, reason: .permissionDenied, errno: err,
-                                 "not allowed to read /proc/\(pid)/maps (\(diagnosis.summary)); /proc/\(pid)/map_files also needs \(mapFilesRule)",
-                                 hints: diagnosis.remedies + [moduleRemedy], address: address)
+                var error = AdoptError(pid: pid, fd: nil, reason: .permissionDenied, errno: err,
+                                       "not allowed to read /proc/\(pid)/maps (\(diagnosis.summary)); /proc/\(pid)/map_files also needs \(mapFilesRule)",
+                                       hints: diagnosis.remedies + [moduleRemedy], address: address)
+                error.trace = diagnosis.steps
+                throw error
             }
             throw AdoptError(pid: pid, fd: nil, reason: .other, errno: err,
                              "cannot read /proc/\(pid)/maps", address: address)

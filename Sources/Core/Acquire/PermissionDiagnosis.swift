@@ -8,6 +8,8 @@ public struct PermissionDiagnosis {
     public let targetUID: uid_t?
     public let isDescendant: Bool
     public let targetDumpable: Bool?
+    /// What was read and where, one line each (for a verbose log).
+    public let steps: [String]
 
     public init(pid: pid_t) {
         ptraceScope = ProcFiles.readInt("/proc/sys/kernel/yama/ptrace_scope")
@@ -18,12 +20,12 @@ public struct PermissionDiagnosis {
         // /proc/PID/{mem,environ} belong to root when the target is not dumpable.
         var st = stat()
         targetDumpable = stat("/proc/\(pid)/environ", &st) == 0 ? (st.st_uid != 0 || targetUID == 0) : nil
-        if let log = RemoteFDLog.logger {
-            log.info("permission: pid \(pid): yama ptrace_scope = \(ptraceScope.map(String.init) ?? "(no Yama)") (/proc/sys/kernel/yama/ptrace_scope)")
-            log.info("permission: pid \(pid): caller uid \(callerUID), target uid \(targetUID.map(String.init) ?? "unknown") (/proc/\(pid)/status)")
-            log.info("permission: pid \(pid): \(isDescendant ? "a descendant" : "not a descendant") of the caller (PPid chain)")
-            log.info("permission: pid \(pid): \(targetDumpable.map { $0 ? "dumpable" : "not dumpable" } ?? "dumpability unknown") (owner of /proc/\(pid)/environ)")
-        }
+        steps = [
+            "permission: pid \(pid): yama ptrace_scope = \(ptraceScope.map(String.init) ?? "(no Yama)") (/proc/sys/kernel/yama/ptrace_scope)",
+            "permission: pid \(pid): caller uid \(callerUID), target uid \(targetUID.map(String.init) ?? "unknown") (/proc/\(pid)/status)",
+            "permission: pid \(pid): \(isDescendant ? "a descendant" : "not a descendant") of the caller (PPid chain)",
+            "permission: pid \(pid): \(targetDumpable.map { $0 ? "dumpable" : "not dumpable" } ?? "dumpability unknown") (owner of /proc/\(pid)/environ)",
+        ]
     }
 
     public var summary: String {

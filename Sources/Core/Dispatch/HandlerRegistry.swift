@@ -3,7 +3,7 @@
 /// Types are unique (`ResourceHandler`'s contract): registering a second
 /// handler with a type already present is a programming error and stops
 /// the program, naming the type.
-public struct HandlerRegistry {
+public struct HandlerRegistry: Sendable {
     public private(set) var handlers: [any ResourceHandler] = []
 
     public init(_ handlers: [any ResourceHandler] = []) {

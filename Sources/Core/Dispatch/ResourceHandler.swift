@@ -29,7 +29,7 @@
 ///
 /// How `adopt list` presents a handler's resources is not part of this
 /// contract: see `ResourceListing`.
-public protocol ResourceHandler {
+public protocol ResourceHandler: Sendable {
     /// The identifier `--type` takes and JSON reports: "memfd", "shm",
     /// "dmabuf". Unique in a registry.
     var type: String { get }

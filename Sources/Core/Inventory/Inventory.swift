@@ -1,4 +1,5 @@
 import Glibc
+import Logging
 import SystemPackage
 
 /// One adoptable buffer found in a process (or, for `adopt list --all`,
@@ -64,9 +65,13 @@ public struct Inventory {
     /// statfs answers shared by every fd of a scan.
     private let filesystems = FilesystemCache()
 
-    public init(handlers: HandlerRegistry, backend: any AcquisitionBackend) {
+    /// Where its decisions are logged (silent by default).
+    public let logger: Logger
+
+    public init(handlers: HandlerRegistry, backend: any AcquisitionBackend, logger: Logger = .silent) {
         self.handlers = handlers
         self.backend = backend
+        self.logger = logger
         rowMakers = handlers.handlers.map(RowMaker.init)
         claims = MappingClaims(handlers)
     }
@@ -100,7 +105,7 @@ public struct Inventory {
         let me = getpid()
         let module = (backend as? any InventoryBackend)?.inventoryReader()
         result.method = module != nil ? "\(backend.name) (inventory)" : backend.name
-        RemoteFDLog.logger?.info(module != nil
+        logger.info(module != nil
             ? "list: fd tables read through \(backend.name)'s inventory (nothing adopted)"
             : "list: each fd adopted through \(backend.name)\(backend is any InventoryBackend ? " (its inventory is not usable here)" : "")")
         for pid in pids where pid != me {

@@ -1,5 +1,6 @@
 import CShims
 import Glibc
+import Synchronization
 
 /// One line of /proc/PID/maps.
 public struct ProcessMapping: Equatable, Sendable {
@@ -90,7 +91,7 @@ public final class MapsReader {
     }
 
     /// Whether PROCMAP_QUERY answered here (nil: not tried yet).
-    private static let procmapQueryWorks = ProcmapQuerySupport()
+    private static let procmapQueryWorks = Mutex<Bool?>(nil)
 
     /// The mappings of `pid` that a handler claims (`claims`: each one's
     /// `type` and `name` set), or with `all` every mapping (claimed ones
@@ -100,13 +101,13 @@ public final class MapsReader {
     /// else the text.
     public func mappings(pid: pid_t, claims: MappingClaims = .none, all: Bool = false) -> [ProcessMapping]? {
         if !all && claims.isEmpty { return [] }
-        if !all && Self.procmapQueryWorks.value != false {
+        if !all && Self.procmapQueryWorks.withLock({ $0 }) != false {
             let fd = open("/proc/\(pid)/maps", O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { return nil }
             defer { close(fd) }
             switch queryBuffers(fd, claims) {
             case .found(let found):
-                Self.procmapQueryWorks.value = true
+                Self.procmapQueryWorks.withLock { $0 = true }
                 return found
             case .failed(let err):
                 // No address space (a kernel thread, a zombie), refused…:
@@ -117,7 +118,7 @@ public final class MapsReader {
                 }
                 return []
             case .unsupported:
-                Self.procmapQueryWorks.value = false
+                Self.procmapQueryWorks.withLock { $0 = false }
             }
         }
         guard let length = slurp("/proc/\(pid)/maps") else { return nil }
@@ -303,11 +304,4 @@ public final class MapsReader {
         }
         return m
     }
-}
-
-/// Whether the kernel has PROCMAP_QUERY, learned on first use (a listing is
-/// single-threaded; the box makes the static mutable state explicit).
-final class ProcmapQuerySupport: @unchecked Sendable {
-    var value: Bool?
-    init() {}
 }

@@ -30,6 +30,9 @@ public struct AdoptError: Error, CustomStringConvertible, Sendable {
     /// What was wrong, without the "pid P fd N:" prefix and the errno name.
     public var message: String
     public var hints: [String]
+    /// How the library reached this failure, step by step (a permission
+    /// diagnosis's readings): for a verbose log, not part of `description`.
+    public var trace: [String] = []
 
     public init(pid: Int32?, origin: BufferOrigin?, reason: Reason, errno: Errno? = nil,
                 _ message: String, hints: [String] = []) {
