@@ -58,7 +58,7 @@ extension KmodExitCapture {
     /// a library or a font is not a buffer: closed quietly).
     private func identifyMapping(_ descriptor: FileDescriptor, pid: Int32, start: UInt64, end: UInt64,
                                  handlers: HandlerRegistry, into result: inout Collection) {
-        guard let file = try? AdoptedFile(descriptor: descriptor, pid: pid, fd: -1, backendName: "kmod") else {
+        guard let file = try? AdoptedFile(descriptor: descriptor, pid: pid, origin: .mapping(start), backendName: "kmod") else {
             try? descriptor.close()
             return
         }

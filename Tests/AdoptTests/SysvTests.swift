@@ -164,6 +164,26 @@ struct SysvTests {
         own.send("done")
     }
 
+    @Test("adopt watch --maps keeps the segments of a process that exits: attached by id at its exit stop (no capability)",
+          .enabled(if: getuid() == 0, "needs root to drop to another uid (setpriv): NOT RUN"))
+    func watchKeeps() throws {
+        let dir = try TempDir("sysvwatch", mode: 0o777)
+        try FileManager.default.copyItem(atPath: Products.path("adopt"), toPath: dir.file("adopt"))
+        let nobody = ["--reuid", "65534", "--regid", "65534", "--clear-groups"]
+        // Marked for destruction: without the watcher's attachment it would
+        // go with its producer.
+        let producer = try Producer("/usr/bin/setpriv", nobody + ["/usr/bin/python3", "-c", Self.pythonSysv, "600", "rmid"])
+        let a = Self.announced(producer)
+        let watch = try Spawned("/usr/bin/setpriv", nobody + [dir.file("adopt"), "watch", String(a.pid), "--maps",
+                                                               "--dump-dir", dir.path])
+        _ = try watch.waitFor("watching")
+        producer.send("done")
+        #expect(watch.waitForExit() == 0)
+        let dumped = try Data(contentsOf: URL(fileURLWithPath: dir.file("\(a.pid)-shmid\(a.shmid).sysv")))
+        #expect(dumped == Self.pattern)
+        #expect(Self.segment(a.shmid) == nil, "the watcher let it go once dumped")
+    }
+
     @Test("adopt list --all shows a segment nobody has attached, with who made it and who used it last")
     func unattached() throws {
         let producer = try Producer(python: Self.pythonSysv)
@@ -211,6 +231,9 @@ struct SysvTests {
         }
         try #require(listed, "Xvfb mapped no System V segment within 30 s")
         let size = row?["size"] as? Int ?? 0
+        // Killed, the server would leave its segment behind: marked for
+        // destruction now, it goes when the server does.
+        if let shmid = row?["shmid"] as? Int { shmctl(Int32(shmid), IPC_RMID, nil) }
         #expect(size >= 320 * 200 * 4, "a 320x200 framebuffer of 32-bit pixels: \(size) bytes")
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/xsetroot") {
             _ = try Run.program("/usr/bin/env", ["DISPLAY=\(display)", "/usr/bin/xsetroot", "-solid", "#336699"])

@@ -103,7 +103,7 @@ ST=$(awk '/\[stack\]/ { split($1, r, "-"); print "0x" r[1] }' /proc/$P/maps)
 out=$("$ADOPT" "$P" --map "$ST" 2>&1)
 case "$out" in *"it is the stack (ENODEV)"*) e2=ok ;; *) e2="stack: $out" ;; esac
 out=$("$ADOPT" --via pidfd "$P" --map "$M" 2>&1)
-case "$out" in *"cannot be reached by pidfd_getfd"*"(EOPNOTSUPP)"*) e3=ok ;; *) e3="pidfd: $out" ;; esac
+case "$out" in *"cannot be reached by pidfd, which takes fds only"*"(EOPNOTSUPP)"*) e3=ok ;; *) e3="pidfd: $out" ;; esac
 if [ "$e1$e2$e3" = okokok ]; then pass "maps-cli-errors"; else fail "maps-cli-errors: $e1; $e2; $e3"; fi
 kill -9 "$P"
 wait "$P" 2>/dev/null
