@@ -9,7 +9,8 @@ import Testing
 @Suite("System V shared memory (SysvPlugin)", .serialized)
 struct SysvTests {
     /// shmget(IPC_PRIVATE, 256 KiB, MODE) + shmat; byte i = (5i + 1) mod 256;
-    /// "rmid" marks it for destruction at once. Prints "pid P shmid I addr A size S".
+    /// marked for destruction at once (it goes with its last attachment,
+    /// however the test ends) unless "keep". Prints "pid P shmid I addr A size S".
     static let pythonSysv = """
         import ctypes, os, sys
         libc = ctypes.CDLL(None, use_errno=True)
@@ -20,12 +21,10 @@ struct SysvTests {
         shmid = libc.shmget(0, size, 0o1000 | mode)
         addr = libc.shmat(shmid, None, 0)
         ctypes.memmove(addr, bytes((5 * i + 1) % 256 for i in range(size)), size)
-        if "rmid" in sys.argv:
+        if "keep" not in sys.argv:
             libc.shmctl(shmid, 0, None)
         print("pid", os.getpid(), "shmid", shmid, "addr", hex(addr), "size", size, flush=True)
         sys.stdin.readline()
-        if "rmid" not in sys.argv:
-            libc.shmctl(shmid, 0, None)
         """
     static let pattern: Data = {
         var bytes = [UInt8](repeating: 0, count: 256 * 1024)
@@ -69,8 +68,9 @@ struct SysvTests {
     @Test("adopted by mapping (map_files, as root) and by id (shmat), dumped byte for byte")
     func adoptedAndDumped() throws {
         let dir = try TempDir("sysv")
-        let producer = try Producer(python: Self.pythonSysv)
+        let producer = try Producer(python: Self.pythonSysv, arguments: ["600", "keep"])
         let a = Self.announced(producer)
+        defer { shmctl(a.shmid, IPC_RMID, nil) }
         let byMap = try Run.adopt(["--via", "procfs", String(a.pid), "--map", a.addr, "--dump", dir.file("map.bin")])
         #expect(byMap.status == 0, "\(byMap.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("map.bin"))) == Self.pattern)
@@ -99,7 +99,7 @@ struct SysvTests {
         let socket = dir.file("k.sock")
         let keeper = try Spawned.adopt(["hold", "--socket", socket])
         _ = try keeper.waitFor("ready")
-        let producer = try Producer(python: Self.pythonSysv, arguments: ["600", "rmid"])
+        let producer = try Producer(python: Self.pythonSysv, arguments: ["600"])
         let a = Self.announced(producer)
         let hold = try Run.adopt(["sysv", String(a.shmid), "--hold", "seg", "--socket", socket])
         #expect(hold.status == 0, "\(hold.stderr)")
@@ -172,7 +172,7 @@ struct SysvTests {
         let nobody = ["--reuid", "65534", "--regid", "65534", "--clear-groups"]
         // Marked for destruction: without the watcher's attachment it would
         // go with its producer.
-        let producer = try Producer("/usr/bin/setpriv", nobody + ["/usr/bin/python3", "-c", Self.pythonSysv, "600", "rmid"])
+        let producer = try Producer("/usr/bin/setpriv", nobody + ["/usr/bin/python3", "-c", Self.pythonSysv, "600"])
         let a = Self.announced(producer)
         let watch = try Spawned("/usr/bin/setpriv", nobody + [dir.file("adopt"), "watch", String(a.pid), "--maps",
                                                                "--dump-dir", dir.path])
@@ -186,7 +186,7 @@ struct SysvTests {
 
     @Test("adopt list --all shows a segment nobody has attached, with who made it and who used it last")
     func unattached() throws {
-        let producer = try Producer(python: Self.pythonSysv)
+        let producer = try Producer(python: Self.pythonSysv, arguments: ["600", "keep"])
         let a = Self.announced(producer)
         // Attach then kill: the segment stays (no RMID), nattch 0.
         producer.killAndWait()
@@ -205,7 +205,7 @@ struct SysvTests {
 
     @Test("Samples/sysv-producer: listed and adopted by mapping index")
     func sample() throws {
-        let producer = try Producer(Products.path("sysv-producer"), ["--size", "65536"], lines: 2)
+        let producer = try Producer(Products.path("sysv-producer"), ["--size", "65536", "--rmid"], lines: 2)
         let w = producer.lines[0].split(separator: " ").map(String.init)
         let pid = w[1]
         let run = try Run.adopt(["--via", "procfs", pid, "--map-index", "0", "--length", "16"])
