@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // consumer: adopts another process's buffer with the library API and prints
 // its first line every second (the original "testgetremotefd").
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // extension-example: handlers Core has never heard of, registered from
 // outside, with no change to RemoteFD.
 //

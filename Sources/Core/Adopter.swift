@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 import Logging
 import SystemPackage
@@ -54,7 +55,8 @@ public struct Adopter {
     /// identified like an fd; `file.origin` is `.mapping` and
     /// `file.mapping` the mapping. Where the backend may not hand out the
     /// file and the handler claiming the mapping has a way of its own
-    /// (`MappingAlternative`), that way is taken.
+    /// (`MappingAlternative`), that way is taken, and the origin is what
+    /// it says (`.ipc` for a segment attached by id).
     public func adopt(mapping selector: MappingSelector, of target: TargetProcess,
                       type: String? = nil) throws(AdoptError) -> Adoption {
         let claims = MappingClaims(handlers)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Names of fds handed on: keeper buffer names, LISTEN_FDNAMES entries and
 /// FDNAME= of systemd's fd store. LISTEN_FDNAMES forbids ':' and control
 /// characters; the keeper's protocol separates words by spaces: one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 
 /// One request of the keeper's protocol (see `KeeperProtocol`), typed:

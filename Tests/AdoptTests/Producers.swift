@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Producers the tests start: the project's samples, and python3 programs
 /// (producers this project did not write).
 enum Producers {

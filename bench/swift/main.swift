@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // adopt-bench: the library rows of bench/run.sh, timed in-process exactly
 // like bench/c/cbench.c times the C baselines (same argument order, same
 // warm-up, median of batches, one number printed).

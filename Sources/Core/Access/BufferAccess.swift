@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Bounded access to an adopted buffer's bytes. Implementations make reads
 /// safe against the owner: they never touch pages past the current end
 /// (a shrunk memfd would raise SIGBUS) and bracket device buffers with the

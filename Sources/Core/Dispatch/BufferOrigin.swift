@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Where an adopted resource came from: an fd of its owner, the file
 /// behind one of its mappings, or a kernel IPC object named by its id
 /// (no owner needed: a shmid), or an fd received from elsewhere. Errors

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// What a handler tells about an adopted resource: typed fields in a fixed
 /// order, printed as "key: value" lines or as one JSON object.
 public struct Description: Sendable {

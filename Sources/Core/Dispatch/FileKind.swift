@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 
 /// A plain-words name for a file no handler took: "pipe", "socket",

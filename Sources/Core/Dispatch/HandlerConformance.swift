@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CShims
 import Glibc
 
@@ -10,6 +11,9 @@ import Glibc
 ///
 /// Returns what is wrong, one sentence each; empty when nothing is.
 public enum HandlerConformance {
+    /// The problems of `handler` on files it should take (`mine`) and
+    /// files it should refuse (`others`), and, for a `ResourceListing`,
+    /// whether its `mappingClaims` match the maps paths in `mappings`.
     public static func check(_ handler: any ResourceHandler, takes mine: [AdoptedFile], refuses others: [AdoptedFile],
                              claims mappings: [String] = []) -> [String] {
         var problems: [String] = []

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The handlers a program uses. Programs compose it from plug-in targets:
 /// `HandlerRegistry([MemfdHandler(), ShmHandler(), MyHandler()])`.
 /// Types are unique (`ResourceHandler`'s contract): registering a second

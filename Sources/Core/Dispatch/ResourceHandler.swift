@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The plug-in point: one handler per kind of resource (memfd, shm, dma-buf,
 /// or anything a program registers). RemoteFD never names a handler; a
 /// handler needs nothing but this library (`AdoptedFile`'s facts,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 
 /// Which processes hold each listed buffer (by fd or by mapping), for the

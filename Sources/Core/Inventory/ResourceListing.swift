@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// How `adopt list` presents a handler's resources: optional, and apart
 /// from the `ResourceHandler` contract. A handler that does not conform
 /// gets an empty DETAIL column and per-type totals only, and no rows for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CShims
 import Glibc
 import SystemPackage
@@ -9,15 +10,28 @@ import SystemPackage
 /// `description` is the one-line message the CLI prints; `hints` are
 /// optional further lines (explanations, remedies).
 public struct AdoptError: Error, CustomStringConvertible, Sendable {
+    /// What kind of failure, for callers that act on it (a listing skips
+    /// `.fdNotOpen`; `Adopter` tries a handler's own way after
+    /// `.permissionDenied`).
     public enum Reason: Equatable, Sendable {
+        /// The process is gone (or never was).
         case noSuchProcess
+        /// No such fd in the process.
         case fdNotOpen
+        /// The kernel's permission check refused (ptrace rights, a
+        /// capability, an IPC mode).
         case permissionDenied
+        /// `--type` asked for one kind and the resource is another.
         case typeMismatch(actual: String, requested: String)
+        /// No handler takes it (a pipe, a socket …): what it is, in words.
         case notAdoptable(kind: String)
+        /// `--type` named no registered handler.
         case unknownType(String)
+        /// The backend named cannot be used here, or cannot do this.
         case backendUnavailable(String)
+        /// A reopen by path is impossible (an anonymous inode).
         case cannotReopen
+        /// Mapping was refused (access mode, seals, the kernel).
         case mapRefused
         case other
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Just enough JSON writing for flat descriptions and the CLI's own objects (no Foundation: it costs
 /// start-up time in a command that does one syscall's worth of work).
 package enum JSON {

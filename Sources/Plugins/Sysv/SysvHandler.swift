@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 import RemoteFD
 
@@ -109,6 +110,16 @@ public struct SysvHandler: ResourceHandler {
 }
 
 extension SysvHandler: ResourceListing {
+    /// `adopt list` asks this of every fd: anything but a regular shmem
+    /// file whose link starts "/SYSV" is refused from the cheap facts.
+    public func listRow(_ file: ListedFile) -> ListedRow {
+        if let adopted = file.adopted { return probe(adopted) ? .row(listColumns(from: describe(adopted))) : .notMine }
+        guard file.isRegularFile,
+              file.filesystemMagic == FilesystemMagic.tmpfs || file.filesystemMagic == FilesystemMagic.hugetlbfs
+        else { return .notMine }
+        return file.withLink { $0.starts(with: "/SYSV".utf8) } ? .needsFile : .notMine
+    }
+
     public func listDetail(_ description: Description) -> String {
         let shmid = description["shmid"]?.text ?? "?"
         let mode = description["mode"]?.text ?? "?"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 
 /// One System V shared memory segment as /proc/sysvipc/shm describes it
