@@ -76,7 +76,10 @@ let package = Package(
         // Capture on exit: ptrace, the module's watch, finding a process by name.
         .target(
             name: "RemoteFDCapture",
-            dependencies: ["RemoteFD", "CShims", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: [
+                "RemoteFD", "CShims", .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Sources/Capture"),
 
         // Resource handlers: one target each, on RemoteFD alone (dma-buf
@@ -130,9 +133,12 @@ let package = Package(
         // UnitTests start no process and need none (parsers, descriptions,
         // the vocabulary, contracts checked in-process): seconds.
         // AdoptTests run the built programs against producers: end to end.
+        // What both test tiers use (a test target cannot import another).
+        .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(
             name: "UnitTests",
             dependencies: [
+                "TestSupport",
                 "RemoteFD", "RemoteFDHandOff", "RemoteFDKeeper",
                 "MemfdPlugin", "ShmPlugin", "DmabufPlugin", "SysvPlugin", "adopt",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -142,6 +148,7 @@ let package = Package(
         .testTarget(
             name: "AdoptTests",
             dependencies: [
+                "TestSupport",
                 "RemoteFD", "RemoteFDHandOff", "RemoteFDKeeper", "RemoteFDCapture",
                 "MemfdPlugin", "ShmPlugin", "DmabufPlugin", "SysvPlugin", "adopt", "CShims",
                 .product(name: "SystemPackage", package: "swift-system"),

@@ -1,193 +1,233 @@
 // SPDX-License-Identifier: Apache-2.0
-import CShims
 import Glibc
+import Logging
 import RemoteFD
-import SystemPackage
 
-/// Takes a process's buffers at the moment it exits, before the kernel
-/// closes its fds — without the module: ptrace(PTRACE_SEIZE) with
-/// PTRACE_O_TRACEEXIT. At the PTRACE_EVENT_EXIT stop (reached on exit(),
-/// return from main and fatal signals, SIGKILL included) the process is
-/// still in do_exit with its fd table intact, so the usual backends can
-/// adopt; then it is detached and finishes exiting (its parent sees the
-/// real exit status).
+/// Capture on exit: takes a process's buffers when it exits or crashes,
+/// before the kernel closes its fds, and returns them identified.
 ///
-/// ptrace belongs to the *thread* that attached: create, wait and detach on
-/// one thread (the main thread; no Swift concurrency in between). Only the
-/// thread-group leader is traced: the capture happens when it exits, which
-/// is the process's exit unless the main thread alone calls pthread_exit.
-/// If this process dies while tracing, the kernel detaches the target,
-/// which goes on unharmed.
-public final class ExitCapture {
-    public let target: TargetProcess
-    private var attached = false
+/// This is the policy `adopt watch` applies; a program gets the same with
+///
+///     let capture = ExitCapture(pid: 1234, handlers: HandlerRegistry([MemfdHandler(), ShmHandler()]))
+///     let exit = try capture.run { progress in
+///         if case .armed(let method) = progress { print("watching via \(method)") }
+///     }
+///     print(exit.termination, exit.buffers.map(\.type))
+///
+/// Two methods (``Method``), chosen by ``backend`` the way adoption chooses
+/// its backend (`Backends.choose`):
+///
+/// - ``Method/module``: the remotefd module takes the files at exit
+///   (REMOTEFD_IOC_WATCH, ``KmodExitCapture``). The process is not stopped
+///   and may have a tracer of its own; the exit status is not reported.
+///   Used for `BackendChoice.kmod` (an error if the module cannot capture)
+///   and for `BackendChoice.auto` when /dev/remotefd opens and can capture.
+/// - ``Method/ptrace``: PTRACE_SEIZE with PTRACE_O_TRACEEXIT
+///   (``PtraceExitCapture``); at the exit stop the fds are taken with the
+///   backend ``backend`` resolves to (pidfd_getfd or /proc), then the
+///   ``mappingCapturers`` run, then the process is let go and its parent
+///   sees its real exit status. Used for `BackendChoice.pidfd` and
+///   `BackendChoice.procfs`, and for `BackendChoice.auto` without a
+///   usable module: silently when there is no module at all, with a
+///   ``Progress/note(_:)`` when /dev/remotefd exists but cannot be used.
+///   A process that already has a tracer is refused.
+///
+/// ``run(progress:)`` blocks until the process has exited. With ptrace the
+/// calling thread is the tracer: it attaches, waits and detaches, so call
+/// it from one thread that may block for as long as the process lives. If
+/// this process dies meanwhile, the kernel detaches the target, unharmed.
+public struct ExitCapture {
+    /// The process to watch.
+    public var pid: pid_t
+    /// The handlers that identify what is captured: a file none of them
+    /// takes is not a buffer and is not kept.
+    public var handlers: HandlerRegistry
+    /// Which method, and with ptrace which backend takes the fds: see
+    /// ``ExitCapture``.
+    public var backend: BackendChoice
+    /// Which fds and kinds to take.
+    public var selection: Selection
+    /// Hooks that take, at the ptrace exit stop, resources that are not
+    /// fds (System V segments, ...): called in order after the fds and
+    /// ``Selection/maps``. None by default. The module method does not run
+    /// them (it never stops the process); ``CapturedExit/notes`` says so.
+    public var mappingCapturers: [any ExitMappingCapture]
+    /// Where its decisions are logged (silent by default).
+    public var logger: Logger
 
-    /// The process the kernel reports as tracing `pid` (TracerPid), 0 for none.
-    public static func tracer(of pid: pid_t) -> pid_t? {
-        ProcFiles.status(pid: pid)["TracerPid"].flatMap { pid_t($0) }
+    public init(pid: pid_t, handlers: HandlerRegistry, backend: BackendChoice = .auto,
+                selection: Selection = Selection(), mappingCapturers: [any ExitMappingCapture] = [],
+                logger: Logger = .silent) {
+        self.logger = logger
+        self.pid = pid
+        self.handlers = handlers
+        self.backend = backend
+        self.selection = selection
+        self.mappingCapturers = mappingCapturers
     }
 
-    /// Seizes `pid`. Refuses a process already traced (it can have only one
-    /// tracer), ourselves, and anything ptrace refuses (with the reasons).
-    public init(pid: pid_t) throws(AdoptError) {
-        guard pid != getpid() else {
-            throw AdoptError(pid: pid, fd: nil, reason: .other, errno: .invalidArgument, "cannot watch this process itself")
-        }
-        target = try TargetProcess(pid: pid)
-        if let tracer = Self.tracer(of: pid), tracer != 0 {
-            let comm = ProcFiles.read("/proc/\(tracer)/comm")?.trimmingWhitespace ?? "?"
-            throw AdoptError(pid: pid, fd: nil, reason: .other, errno: .resourceBusy,
-                             "already traced by pid \(tracer) (\(comm)): a process has only one tracer; stop that one first (TracerPid in /proc/\(pid)/status)")
-        }
-        switch retryingOnEINTR({ rfd_ptrace(rfd_ptrace_seize(), pid, 0, rfd_ptrace_o_traceexit()) }) {
-        case .success:
-            attached = true
-        case .failure(.noSuchProcess):
-            throw AcquireFailure.explain(.noSuchProcess, pid: pid, fd: nil, backend: "ptrace")
-        case .failure(let err) where err == .notPermitted || err == .permissionDenied:
-            // Lost a race with another tracer, or not allowed.
-            if let tracer = Self.tracer(of: pid), tracer != 0 {
-                throw AdoptError(pid: pid, fd: nil, reason: .other, errno: err, "already traced by pid \(tracer)")
-            }
-            let diagnosis = PermissionDiagnosis(pid: pid)
-            throw AdoptError(pid: pid, fd: nil, reason: .permissionDenied, errno: err,
-                             "not allowed to trace this process (PTRACE_SEIZE): \(diagnosis.summary)",
-                             hints: diagnosis.remedies)
-        case .failure(let err):
-            throw AdoptError(pid: pid, fd: nil, reason: .other, errno: err, "PTRACE_SEIZE failed")
-        }
-    }
+    /// How a capture takes the files.
+    public enum Method: String, Equatable, Sendable, CustomStringConvertible {
+        /// The remotefd module's watch (REMOTEFD_IOC_WATCH): raw value "kmod".
+        case module = "kmod"
+        /// The ptrace exit stop (PTRACE_O_TRACEEXIT): raw value "ptrace".
+        case ptrace
 
-    deinit {
-        // Normally detached at the exit stop; if we give up early the kernel
-        // detaches when we exit, but do not leave it waiting on us.
-        if attached { _ = rfd_ptrace(rfd_ptrace_detach(), target.pid, 0, 0) }
-    }
-
-    /// How the process ended, as far as the exit stop tells.
-    public struct Exit: Sendable {
-        /// The wait status the process exits with (PTRACE_GETEVENTMSG).
-        public var status: Int32
-        public var exitCode: Int32? { rfd_wifexited(status) != 0 ? rfd_wexitstatus(status) : nil }
-        public var signal: Int32? { rfd_wifsignaled(status) != 0 ? rfd_wtermsig(status) : nil }
-
-        public var text: String {
-            if let exitCode { return "exited with status \(exitCode)" }
-            if let signal { return "killed by signal \(signal)" + (signal == SIGKILL ? " (SIGKILL)" : "") }
-            return "wait status \(status)"
-        }
-    }
-
-    /// Lets the process run (passing on the signals it receives, keeping
-    /// SIGSTOP/SIGCONT job control intact) until it exits; at the exit stop
-    /// calls `capture` while the fd table is still there, then detaches.
-    /// Blocks the calling thread, which must be the one that attached.
-    public func waitForExit<T>(_ capture: (TargetProcess) -> T) throws(AdoptError) -> (T, Exit) {
-        let pid = target.pid
-        while true {
-            var status: Int32 = 0
-            if rfd_waitpid_all(pid, &status) < 0 {
-                let err = Errno.current
-                if err == .interrupted { continue }
-                attached = false
-                throw AdoptError(pid: pid, fd: nil, reason: .other, errno: err, "waiting for the traced process failed")
-            }
-            if rfd_wifexited(status) != 0 || rfd_wifsignaled(status) != 0 {
-                attached = false
-                throw AdoptError(pid: pid, fd: nil, reason: .noSuchProcess, errno: .noSuchProcess,
-                                 "the process ended without an exit stop (\(Exit(status: status).text))")
-            }
-            guard rfd_wifstopped(status) != 0 else { continue }
-            let event = rfd_wptrace_event(status)
-            let sig = rfd_wstopsig(status)
-            if event == rfd_ptrace_event_exit() {
-                var message: UInt = 0
-                _ = withUnsafeMutablePointer(to: &message) {
-                    rfd_ptrace(rfd_ptrace_geteventmsg(), pid, 0, UInt(bitPattern: $0))
-                }
-                let result = capture(target)
-                _ = rfd_ptrace(rfd_ptrace_detach(), pid, 0, 0)
-                attached = false
-                return (result, Exit(status: Int32(truncatingIfNeeded: message)))
-            }
-            let request: Int32
-            var data: UInt = 0
-            if event == rfd_ptrace_event_stop() {
-                // Group stop (SIGSTOP & co.): stay stopped, as without us,
-                // but keep being told about the exit. Other event stops: go on.
-                request = [SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU].contains(sig) ? rfd_ptrace_listen() : rfd_ptrace_cont()
-            } else if event != 0 {
-                request = rfd_ptrace_cont()
-            } else {
-                // Signal-delivery stop: deliver the signal unchanged.
-                request = rfd_ptrace_cont()
-                data = UInt(sig)
-            }
-            if rfd_ptrace(request, pid, 0, data) < 0 && Errno.current == .noSuchProcess {
-                continue  // killed meanwhile: the exit stop (or exit) comes next
+        /// "kmod (REMOTEFD_IOC_WATCH)", "ptrace (PTRACE_O_TRACEEXIT)".
+        public var description: String {
+            switch self {
+            case .module: return "kmod (REMOTEFD_IOC_WATCH)"
+            case .ptrace: return "ptrace (PTRACE_O_TRACEEXIT)"
             }
         }
     }
 
-    /// The fds to capture by default: every open fd the registry's handlers
-    /// take (others are skipped silently). With `fds`, exactly those; a
-    /// failure is reported per fd.
-    public static func capture(from target: TargetProcess, fds requested: [Int32]?, adopter: Adopter)
-        -> (adopted: [Adoption], failures: [AdoptError])
-    {
-        let candidates: [Int32]
-        if let requested {
-            candidates = requested
+    /// What to capture.
+    public struct Selection: Equatable, Sendable {
+        /// The fds to take. Nil: every fd open at exit that a handler takes;
+        /// the others (pipes, sockets, stdio) are passed over quietly
+        /// (``CapturedExit/skipped``). A list: exactly those fds, each that
+        /// cannot be taken a failure (``CapturedExit/failures``). An empty
+        /// list is refused; the module takes at most
+        /// ``KmodExitCapture/maxFds``.
+        public var fds: [Int32]?
+        /// Also the files behind the process's shared file mappings
+        /// (buffers it mapped and may have closed): the module's
+        /// REMOTEFD_WATCH_MAPS, or ``MapFilesCapture`` at the ptrace exit
+        /// stop (/proc/PID/map_files: CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE).
+        public var maps: Bool
+        /// Only buffers of these handler types (`"memfd"`, `"shm"`, ...);
+        /// nil: any type ``ExitCapture/handlers`` knows. A type the
+        /// registry does not know is refused. A buffer of another type is
+        /// treated as no buffer at all: skipped, or a failure when named
+        /// in ``fds``.
+        public var types: Set<String>?
+
+        public init(fds: [Int32]? = nil, maps: Bool = false, types: Set<String>? = nil) {
+            self.fds = fds
+            self.maps = maps
+            self.types = types
+        }
+    }
+
+    /// What ``run(progress:)`` reports while it runs, before the process
+    /// exits.
+    public enum Progress {
+        /// A remark about a choice made (also kept in ``CapturedExit/notes``):
+        /// a module that exists but cannot capture, so ptrace is used.
+        case note(String)
+        /// The capture is armed with this method: from now on the process's
+        /// exit is captured. Reported once, before waiting.
+        case armed(Method)
+    }
+
+    /// Arms the capture, waits for the process to exit and returns what was
+    /// captured. Blocks the calling thread until then (see ``ExitCapture``).
+    ///
+    /// Throws, before anything is captured, when the capture cannot be
+    /// armed: no such process, not allowed, already traced (ptrace), the
+    /// module asked for and unusable, an empty ``Selection/fds`` or an
+    /// unknown ``Selection/types`` entry. Once armed, whatever goes wrong
+    /// is in ``CapturedExit/failures``, except a process that ends without
+    /// reaching its exit stop (ptrace; it cannot happen short of the
+    /// tracer being detached), which throws.
+    public func run(progress: (Progress) -> Void = { _ in }) throws(AdoptError) -> CapturedExit {
+        let registry = try selectedHandlers()
+        if let fds = selection.fds, fds.isEmpty {
+            throw AdoptError(pid: pid, fd: nil, reason: .other, errno: .invalidArgument,
+                             "no fds to capture: name at least one, or none for every buffer")
+        }
+        var notes: [String] = []
+        func note(_ text: String) {
+            notes.append(text)
+            progress(.note(text))
+        }
+        var result: CapturedExit
+        if let module = try moduleCapture(note: note) {
+            result = try capture(with: module, handlers: registry, progress: progress, note: note)
         } else {
-            switch Inventory.fdNumbers(pid: target.pid) {
-            case .success(let list): candidates = list
-            case .failure(let err):
-                return ([], [AdoptError(pid: target.pid, fd: nil, reason: .other, errno: err, "cannot list the fds of the exiting process")])
-            }
+            result = try captureWithPtrace(handlers: registry, progress: progress)
         }
-        var adopted: [Adoption] = []
-        var failures: [AdoptError] = []
-        for fd in candidates {
-            do {
-                adopted.append(try adopter.adopt(fd: fd, of: target))
-            } catch {
-                let quiet: Bool
-                switch error.reason {
-                case .notAdoptable, .cannotReopen, .fdNotOpen: quiet = requested == nil
-                default: quiet = false
-                }
-                if !quiet { failures.append(error) }
-            }
-        }
-        return (adopted, failures)
+        result.notes = notes + result.notes
+        return result
     }
 
-    /// At the exit stop: the files behind the process's shared file
-    /// mappings, through /proc/PID/map_files (CAP_SYS_ADMIN or
-    /// CAP_CHECKPOINT_RESTORE), those a handler takes. A buffer already in
-    /// `skipping` (device, inode: captured by an fd) is not taken twice.
-    public static func captureMappings(from target: TargetProcess, adopter: Adopter,
-                                       skipping: Set<[UInt64]> = []) -> (adopted: [Adoption], failures: [AdoptError]) {
-        let claims = MappingClaims(adopter.handlers)
-        guard let maps = MapsReader().mappings(pid: target.pid, claims: claims, all: true) else {
-            return ([], [AdoptError(pid: target.pid, fd: nil, reason: .other, errno: .current,
-                                    "cannot read the maps of the exiting process")])
+    /// ``handlers``, restricted to ``Selection/types``.
+    private func selectedHandlers() throws(AdoptError) -> HandlerRegistry {
+        guard let types = selection.types else { return handlers }
+        for type in types.sorted() where handlers.handler(type: type) == nil {
+            throw AdoptError(pid: pid, fd: nil, reason: .unknownType(type), errno: .invalidArgument,
+                             "unknown type '\(type)' (known: \(handlers.types.joined(separator: ", ")))")
         }
-        var adopted: [Adoption] = []
-        var failures: [AdoptError] = []
-        var seen = skipping
-        // map_files, or a claiming handler's own way where it is refused.
-        let mapFiles = Adopter(handlers: adopter.handlers, backend: ProcfsBackend())
-        for m in maps where m.isShared && m.hasFile && !m.path.hasPrefix("[") {
-            guard seen.insert([m.device, m.inode]).inserted else { continue }
+        return HandlerRegistry(handlers.handlers.filter { types.contains($0.type) })
+    }
+
+    /// The module's capture for `BackendChoice.kmod`, or for
+    /// `BackendChoice.auto` when the module can be opened and can capture
+    /// (`Backends.choose`'s policy: no module, no word; a module we cannot
+    /// use, one note); nil for ptrace.
+    private func moduleCapture(note: (String) -> Void) throws(AdoptError) -> KmodExitCapture? {
+        switch backend {
+        case .kmod:
             do {
-                adopted.append(try mapFiles.adopt(mapping: .address(m.start), of: target))
+                return try KmodExitCapture()
             } catch {
-                // Not a buffer (a shared library, a font): quietly skipped;
-                // a refused buffer is reported.
-                if m.type != nil { failures.append(error) }
+                var named = error
+                named.pid = pid
+                throw named
+            }
+        case .auto:
+            do {
+                let capture = try KmodExitCapture()
+                logger.info("watch: capturing through the module (REMOTEFD_IOC_WATCH)")
+                return capture
+            } catch {
+                logger.info("watch: the module cannot capture (\(error.detail)): capturing with ptrace")
+                if error.errno != .noSuchFileOrDirectory {
+                    note("\(error.detail): capturing with ptrace")
+                }
+                return nil
+            }
+        case .pidfd, .procfs:
+            return nil
+        }
+    }
+
+    /// The module takes the files at exit; the process is not stopped and
+    /// may have a tracer of its own.
+    private func capture(with module: KmodExitCapture, handlers: HandlerRegistry, progress: (Progress) -> Void,
+                         note: (String) -> Void) throws(AdoptError) -> CapturedExit {
+        let target = try TargetProcess(pid: pid)
+        if let pidfd = target.pidfd {
+            try module.arm(pidfd: pidfd, pid: pid, fds: selection.fds, maps: selection.maps)
+        } else {
+            try module.arm(pid: pid, fds: selection.fds, maps: selection.maps)
+        }
+        if !mappingCapturers.isEmpty {
+            note("the module captures without stopping the process: \(mappingCapturers.count) exit-stop hook(s) not run (the ptrace method, backend pidfd or procfs, runs them)")
+        }
+        progress(.armed(.module))
+        return module.collectUntilExit(pid: pid, requested: selection.fds, handlers: handlers)
+    }
+
+    /// Attach, wait and detach on this thread: ptrace belongs to the thread
+    /// that attached.
+    private func captureWithPtrace(handlers: HandlerRegistry, progress: (Progress) -> Void) throws(AdoptError) -> CapturedExit {
+        let tracer = try PtraceExitCapture(pid: pid)
+        progress(.armed(.ptrace))
+        // Any note about the module was given already.
+        let adopter = Adopter(handlers: handlers, backend: Backends.choose(backend, logger: logger).backend, logger: logger)
+        let hooks: [any ExitMappingCapture] = (selection.maps ? [MapFilesCapture()] : []) + mappingCapturers
+        let fds = selection.fds
+        var captured = CapturedBuffers()
+        let exit = try tracer.waitForExit { target in
+            captured = PtraceExitCapture.capture(from: target, fds: fds, adopter: adopter)
+            for hook in hooks {
+                captured.append(hook.capture(at: ExitStop(target: target, adopter: adopter, captured: captured.buffers)))
             }
         }
-        return (adopted, failures)
+        var result = CapturedExit(pid: pid, method: .ptrace, termination: exit.termination)
+        result.append(captured)
+        return result
     }
 }

@@ -12,8 +12,11 @@ import SystemPackage
 /// all of them) before the kernel closes them. The permission check is
 /// REMOTEFD_IOC_GETFD's (= pidfd_getfd's), done at arm time; if the process
 /// then execs, changes credentials or becomes non-dumpable, nothing is
-/// captured (`.denied`). Unlike the ptrace path (`ExitCapture`) the target is
-/// not stopped and may have another tracer.
+/// captured (`.denied`). Unlike the ptrace path (``PtraceExitCapture``) the
+/// target is not stopped and may have another tracer.
+///
+/// Most programs want ``ExitCapture``, which chooses between the two and
+/// identifies what was captured; this type is the module's interface.
 ///
 /// Watches and captured files belong to this object's open device: dropping
 /// it disarms everything and releases what was not collected. Wait on

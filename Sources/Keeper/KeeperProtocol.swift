@@ -22,7 +22,14 @@ import SystemPackage
 /// The requests are `KeeperRequest`'s cases (parsed and formatted there),
 /// the status line is `KeeperStatus`.
 ///
-/// A buffer line is `buffer NAME TYPE SIZE OWNER_UID SOURCE_PID SOURCE_FD INODE`.
+/// `take NAME TYPE ID` brings no fd: the keeper takes the resource by id
+/// itself, through the handler of TYPE (`IdentifiedResources`: a System V
+/// segment it then keeps attached), if the client's uid and primary gid
+/// may (the handler's rule, the kernel's own); `get` of such a buffer is
+/// refused with its id, there being no fd to pass.
+///
+/// A buffer line is `buffer NAME TYPE SIZE OWNER_UID SOURCE_PID SOURCE_FD INODE`
+/// (-1 -1 for a source not known, or a resource taken by id).
 /// Who may use a buffer: root, or the uid that added it (SO_PEERCRED);
 /// `list` shows a client only those.
 public enum KeeperProtocol {

@@ -126,73 +126,44 @@ struct WatchCommand: ParsableCommand, Deprecating {
         let comm = ProcessByName.comm(of: watched) ?? "process"
         let directory = try handOn?.dumpDirectory(pid: watched)
 
-        let requested = fds.isEmpty ? nil : fds
-        let result: (adopted: [Adoption], failures: [AdoptError])
-        let outcome: String
-        if let module = try moduleCapture(for: watched) {
-            (result, outcome) = try captureWithModule(module, pid: watched, comm: comm, requested: requested, json: json)
-        } else {
-            (result, outcome) = try captureWithPtrace(pid: watched, comm: comm, requested: requested, json: json)
+        let capture = ExitCapture(pid: watched, handlers: builtInHandlers, backend: acquire.via,
+                                  selection: ExitCapture.Selection(fds: fds.isEmpty ? nil : fds, maps: maps),
+                                  logger: Verbose.logger)
+        let result = try capture.run { progress in
+            switch progress {
+            case .note(let note): printError("adopt: \(note)")
+            case .armed(let method): watchingEvent(watched, comm, how: method.description, json: json)
+            }
         }
         var exitFields = Description()
         exitFields.append("pid", Int(watched))
-        exitFields.append("status", outcome)
-        exitFields.append("captured", result.adopted.count)
+        exitFields.append("status", result.termination.description)
+        exitFields.append("captured", result.buffers.count)
         printEvent("exited", exitFields, json: json)
-        for adoption in result.adopted {
+        for adoption in result.buffers {
             printEvent("captured", adoption.describe(), json: json)
         }
         for failure in result.failures {
             printError("adopt: \(failure)")
         }
-        guard !result.adopted.isEmpty else {
+        guard !result.buffers.isEmpty else {
             printError("adopt: pid \(watched): nothing captured (\(fds.isEmpty ? "it held no adoptable buffer" : "none of the fds could be adopted"))")
             throw ExitCode(1)
         }
         guard let handOn else {
             var fields = Description()
-            fields.append("buffers", result.adopted.count)
+            fields.append("buffers", result.buffers.count)
             printEvent("holding", fields, json: json)
             // Kept until interrupted; closing them (on exit) frees them.
             while true { pause() }
         }
-        if case .dump = handOn, result.adopted.count > 1 {
-            printError("adopt: pid \(watched): --dump writes one buffer but \(result.adopted.count) were captured: use --fd or --dump-dir")
+        if case .dump = handOn, result.buffers.count > 1 {
+            printError("adopt: pid \(watched): --dump writes one buffer but \(result.buffers.count) were captured: use --fd or --dump-dir")
             throw ExitCode(1)
         }
-        try handOn.perform(result.adopted, pid: watched, defaultName: FdName.sanitized(comm), socket: socket.path,
+        try handOn.perform(result.buffers, pid: watched, defaultName: FdName.sanitized(comm), socket: socket.path,
                            directory: directory, announce: { printEvent($0, $1, json: json) })
         if !result.failures.isEmpty { throw ExitCode(1) }
-    }
-
-    /// The module's capture when `--via kmod`, or `--via auto` and the
-    /// module can be opened and can capture (Backends.choose's policy: no
-    /// module, no word; a module we cannot use, one line); nil for ptrace.
-    private func moduleCapture(for pid: pid_t) throws -> KmodExitCapture? {
-        switch acquire.via {
-        case .kmod:
-            do {
-                return try KmodExitCapture()
-            } catch {
-                var named = error
-                named.pid = pid
-                throw named
-            }
-        case .auto:
-            do {
-                let capture = try KmodExitCapture()
-                Verbose.logger.info("watch: capturing through the module (REMOTEFD_IOC_WATCH)")
-                return capture
-            } catch {
-                Verbose.logger.info("watch: the module cannot capture (\(error.detail)): capturing with ptrace")
-                if error.errno != .noSuchFileOrDirectory {
-                    printError("adopt: \(error.detail): capturing with ptrace")
-                }
-                return nil
-            }
-        default:
-            return nil
-        }
     }
 
     private func watchingEvent(_ pid: pid_t, _ comm: String, how: String, json: Bool) {
@@ -203,49 +174,5 @@ struct WatchCommand: ParsableCommand, Deprecating {
         if maps { fields.append("maps", "the files behind its shared mappings") }
         fields.append("via", how)
         printEvent("watching", fields, json: json)
-    }
-
-    /// The module takes the files at exit; the process is not stopped and
-    /// may have a tracer of its own.
-    private func captureWithModule(_ module: KmodExitCapture, pid: pid_t, comm: String, requested: [Int32]?,
-                                   json: Bool) throws -> ((adopted: [Adoption], failures: [AdoptError]), String) {
-        let target = try TargetProcess(pid: pid)
-        if let pidfd = target.pidfd {
-            try module.arm(pidfd: pidfd, pid: pid, fds: requested, maps: maps)
-        } else {
-            try module.arm(pid: pid, fds: requested, maps: maps)
-        }
-        watchingEvent(pid, comm, how: "kmod (REMOTEFD_IOC_WATCH)", json: json)
-        let collection = module.collectUntilExit(pid: pid, requested: requested, handlers: builtInHandlers)
-        return ((Self.withoutDuplicateMappings(collection.adopted), collection.failures), collection.outcome)
-    }
-
-    /// Attach, wait and detach on this (the main) thread: ptrace belongs to
-    /// the thread that attached.
-    private func captureWithPtrace(pid: pid_t, comm: String, requested: [Int32]?,
-                                   json: Bool) throws -> ((adopted: [Adoption], failures: [AdoptError]), String) {
-        let capture = try ExitCapture(pid: pid)
-        watchingEvent(pid, comm, how: "ptrace (PTRACE_O_TRACEEXIT)", json: json)
-        // Any note about the module was printed for the capture already.
-        let adopter = Adopter(handlers: builtInHandlers, backend: chosenBackend(acquire.via), logger: Verbose.logger)
-        let maps = self.maps
-        let (result, exit) = try capture.waitForExit { target in
-            var result = ExitCapture.capture(from: target, fds: requested, adopter: adopter)
-            if maps {
-                let held = Set(result.adopted.map { [$0.file.device, $0.file.inode] })
-                let mapped = ExitCapture.captureMappings(from: target, adopter: adopter, skipping: held)
-                result.adopted += mapped.adopted
-                result.failures += mapped.failures
-            }
-            return result
-        }
-        return (result, exit.text)
-    }
-
-    /// A buffer captured by an fd and by a mapping (or by two mappings) is
-    /// kept once: the fd's capture (the module reports every mapping).
-    static func withoutDuplicateMappings(_ adopted: [Adoption]) -> [Adoption] {
-        var seen = Set(adopted.filter { $0.file.mapping == nil }.map { [$0.file.device, $0.file.inode] })
-        return adopted.filter { $0.file.mapping == nil || seen.insert([$0.file.device, $0.file.inode]).inserted }
     }
 }

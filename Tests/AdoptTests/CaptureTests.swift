@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
 import Testing
+import TestSupport
 
 /// Every run passes --via pidfd: on a host with the module loaded, --via
 /// auto would capture through it instead.

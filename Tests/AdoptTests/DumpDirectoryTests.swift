@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
 import Testing
+import TestSupport
 
 /// `watch --dump-dir DIR` makes up the names it writes (PID-fdN.TYPE): a
 /// name someone planted there first — a symlink or a hard link to another

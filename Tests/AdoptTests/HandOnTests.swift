@@ -4,6 +4,7 @@ import RemoteFDHandOff
 import Foundation
 import SystemPackage
 import Testing
+import TestSupport
 
 @Suite("Handing on: adopt exec, adopt watch --exec, adopt fdstore", .serialized)
 struct HandOnTests {

@@ -1,21 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
+import TestSupport
 import Testing
 
-/// A private temporary directory (short path: Unix socket paths are < 108 bytes).
-final class TempDir {
-    let path: String
-
-    init(_ label: String, mode: Int = 0o700) throws {
-        path = "/tmp/rfd-\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: mode])
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func file(_ name: String) -> String { path + "/" + name }
-}
 
 /// (device, inode) of fd `fd` of process `pid`.
 func fileID(pid: Int32, fd: Int32) -> (UInt64, UInt64)? {

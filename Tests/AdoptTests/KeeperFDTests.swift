@@ -2,6 +2,7 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 
 /// The keeper is a server any client of its socket can send fds to: it
 /// must close every fd a request brought and did not keep, whatever the

@@ -2,6 +2,7 @@
 import RemoteFD
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Keeping buffers: adopt hold and adopt keeper", .serialized)
 struct KeeperTests {

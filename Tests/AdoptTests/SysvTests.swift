@@ -3,6 +3,7 @@ import Foundation
 import RemoteFD
 import SysvPlugin
 import Testing
+import TestSupport
 
 /// System V segments: a python producer (shmget + shmat), Samples'
 /// sysv-producer and Xvfb's -shmem framebuffer, listed, adopted by mapping

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
 import Testing
+import TestSupport
 
 /// The vocabulary as the built `adopt` takes it: the old spellings' stderr
 /// lines and refused mixes (the parsing itself: UnitTests' VocabularyTests).

@@ -2,6 +2,7 @@
 import Foundation
 import RemoteFD
 import Testing
+import TestSupport
 
 @Suite("--via auto: one policy")
 struct BackendChoiceTests {

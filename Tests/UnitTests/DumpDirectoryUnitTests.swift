@@ -3,6 +3,7 @@
 import Foundation
 import RemoteFD
 import Testing
+import TestSupport
 
 /// `DumpDirectory` in-process: the names it makes up never write through a
 /// planted link (the whole `watch --dump-dir` run, and every name taken:

@@ -5,6 +5,7 @@ import RemoteFDHandOff
 import RemoteFDKeeper
 import SystemPackage
 import Testing
+import TestSupport
 
 @Suite("Hand-written parsers")
 struct ParserTests {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
+import TestSupport
 import MemfdPlugin
 import RemoteFD
 import Testing
@@ -7,21 +8,6 @@ import Testing
 // The unit tier starts no process: what its tests adopt is this process's
 // own (pidfd_getfd on ourselves passes the same permission check).
 
-/// A private temporary directory (short path: Unix socket paths are < 108
-/// bytes). The same as AdoptTests' (a test target cannot import another).
-final class TempDir {
-    let path: String
-
-    init(_ label: String, mode: Int = 0o700) throws {
-        path = "/tmp/rfd-\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: mode])
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func file(_ name: String) -> String { path + "/" + name }
-}
 
 /// A memfd of this process holding `bytes` (closed when this goes).
 /// Swift's Glibc module does not export memfd_create: glibc's symbol.

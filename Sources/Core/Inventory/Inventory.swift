@@ -137,7 +137,7 @@ public struct Inventory {
             }
         }
         // Counted by mappers: Pss = Rss / the number of processes mapping it.
-        for i in result.entries.indices where claims.counting(ofType: result.entries[i].type) == .mappedSizeSharedByMappers {
+        for i in result.entries.indices where claims.countedByMappers.contains(result.entries[i].type) {
             guard let rss = result.entries[i].rss else { continue }
             let n = mappers[FileID(device: result.entries[i].device, inode: result.entries[i].inode)]?.count ?? 1
             result.entries[i].pss = rss / max(n, 1)

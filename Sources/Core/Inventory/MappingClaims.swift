@@ -58,6 +58,8 @@ public struct MappingClaims: Sendable {
     let entries: [Entry]
     /// The second byte of every prefix: a cheap first test.
     private let secondBytes: Set<UInt8>
+    /// The types whose mappings are counted by their mappers.
+    let countedByMappers: Set<String>
 
     /// No claims: no mapping is a buffer's.
     public static let none = MappingClaims(entries: [])
@@ -76,6 +78,7 @@ public struct MappingClaims: Sendable {
     init(entries: [Entry]) {
         self.entries = entries
         secondBytes = Set(entries.map { $0.prefix[1] })
+        countedByMappers = Set(entries.filter { $0.claim.counting == .mappedSizeSharedByMappers }.map(\.type))
     }
 
     public var isEmpty: Bool { entries.isEmpty }
