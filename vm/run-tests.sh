@@ -60,7 +60,7 @@ CONF=$HERE/kernels.conf
 VM_TIMEOUT=${VM_TIMEOUT:-900}
 STRESS_ITERS=${RFD_STRESS_ITERS:-50000}
 STRESS_THREADS=${RFD_STRESS_THREADS:-4}
-ADOPT_BINS=${ADOPT_BINS:-"adopt memfd-producer shm-producer dmabuf-producer"}
+ADOPT_BINS=${ADOPT_BINS:-"adopt memfd-producer shm-producer dmabuf-producer sysv-producer"}
 SMP=${RFD_SMP:-1}
 ncpu=$(nproc 2>/dev/null || echo 1)
 JOBS=${RFD_JOBS:-$((ncpu >= 2 ? 2 : 1))}

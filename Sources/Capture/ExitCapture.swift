@@ -143,13 +143,34 @@ public struct ExitCapture {
             progress(.note(text))
         }
         var result: CapturedExit
-        if let module = try moduleCapture(note: note) {
+        var module = try moduleCapture(note: note)
+        if module != nil, backend == .auto, selection.maps, let kept = keptOnlyAtTheStop(registry) {
+            note("\(kept): capturing with ptrace")
+            module = nil
+        }
+        if let module {
             result = try capture(with: module, handlers: registry, progress: progress, note: note)
         } else {
             result = try captureWithPtrace(handlers: registry, progress: progress)
         }
         result.notes = notes + result.notes
         return result
+    }
+
+    /// Why the module's capture would lose a buffer the process maps now,
+    /// when it would: one whose handler takes it its own way
+    /// (`MappingAlternative`: a System V segment, attached by id at the
+    /// ptrace exit stop). The module captures the mapping's own file,
+    /// which the kernel refuses to map once the segment is destroyed with
+    /// its last attachment. Nil when nothing mapped needs the exit stop.
+    private func keptOnlyAtTheStop(_ handlers: HandlerRegistry) -> String? {
+        let claims = MappingClaims(handlers)
+        for m in MapsReader().mappings(pid: pid, claims: claims) ?? [] {
+            guard let type = m.type, let handler = handlers.handler(type: type), handler is any MappingAlternative
+            else { continue }
+            return "pid \(pid) maps \(handler.displayName) at 0x\(String(m.start, radix: 16)), which is kept only at the exit stop (the module would capture a file the kernel no longer maps once the segment is gone)"
+        }
+        return nil
     }
 
     /// ``handlers``, restricted to ``Selection/types``.

@@ -3,17 +3,23 @@ import Glibc
 import RemoteFD
 import SystemPackage
 
-/// A segment attached here by id (shmat): the kernel's IPC permission
-/// check decides, and while this object lives the segment is attached, so
-/// one marked for destruction (IPC_RMID) outlives its other users. A
-/// segment's size is fixed at shmget, so reads of the attachment never
-/// fault: they are plain copies.
+/// A segment mapped here. A segment's size is fixed at shmget, so reads
+/// of the mapping never fault: they are plain copies (and `withMappedBytes`
+/// is always allowed). Two ways in:
+///
+/// - by id (shmat): the kernel's IPC permission check decides, and while
+///   this object lives the segment is attached, so one marked for
+///   destruction (IPC_RMID) outlives its other users;
+/// - by the file someone took (the module's GETMAP hands out the mapping's
+///   own file, whose shm file operations have no read or splice: mmap is
+///   the only way to its bytes, whichever way the file came).
 public final class SysvAttachment: BufferAccess {
-    public let shmid: Int32
     public let size: Int
-    private let base: UnsafeMutableRawPointer
     public let writable: Bool
     public private(set) var notes: [String] = []
+    private let base: UnsafeMutableRawPointer
+    /// The mmap of a taken file; nil when attached by id.
+    private let region: MappedRegion?
 
     /// Attaches `shmid` read-only (SHM_RDONLY), or read-write. Errors are
     /// about `file`.
@@ -29,17 +35,42 @@ public final class SysvAttachment: BufferAccess {
             throw AdoptError(file, reason: err == .permissionDenied ? .permissionDenied : .mapRefused, errno: err,
                              "cannot attach: \(why)")
         }
-        self.shmid = shmid
         self.size = size
-        self.base = address
         self.writable = writable
+        base = address
+        region = nil
         notes.append("attached \(writable ? "read-write" : "read-only (SHM_RDONLY)"), \(size) bytes, shared")
         notes.append("reads: from the attachment (a segment's size is fixed)")
     }
 
-    deinit { shmdt(base) }
+    /// Maps the file `file` holds, read-only unless `writable` (which the
+    /// fd must allow).
+    public init(mapping file: AdoptedFile, writable: Bool) throws(AdoptError) {
+        if writable && !file.isWritable {
+            throw AdoptError(file, reason: .mapRefused, errno: .permissionDenied,
+                             "cannot map read-write: the fd is open read-only")
+        }
+        let size = file.currentSize
+        guard size > 0 else {
+            throw AdoptError(file, reason: .mapRefused, errno: .invalidArgument, "the segment has no size")
+        }
+        do {
+            region = try MappedRegion(fd: file.descriptor, length: size, writable: writable)
+        } catch {
+            throw AdoptError(file, reason: .mapRefused, errno: error, writable ? "cannot map read-write" : "cannot map")
+        }
+        self.size = size
+        self.writable = writable
+        base = region!.base
+        notes.append("mapped \(region!.protectionText), \(size) bytes, shared")
+        notes.append("reads: from the mapping (a segment's size is fixed)")
+    }
 
-    public var mappingInfo: MappingInfo? { size > 0 ? MappingInfo(length: size, writable: writable) : nil }
+    deinit {
+        if region == nil { shmdt(base) }
+    }
+
+    public var mappingInfo: MappingInfo? { MappingInfo(length: size, writable: writable) }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(AdoptError) -> Int {
         guard offset >= 0, offset < size, buffer.count > 0 else { return 0 }

@@ -24,12 +24,28 @@ public struct SysvHandler: ResourceHandler {
         guard file.isRegularFile,
               file.filesystemMagic == FilesystemMagic.tmpfs || file.filesystemMagic == FilesystemMagic.hugetlbfs,
               let key = Self.key(fromPath: file.link) else { return false }
-        // The name alone could be a file someone called /SYSV…: the inode
-        // must be a segment of that key (the key reads 0 once marked for
-        // destruction).
+        // The name alone could be a file someone called /SYSV… on a tmpfs
+        // of theirs. The kernel's own shm mount (memfds live there too)
+        // tells; else the inode must be a segment of that key (the key
+        // reads 0 once marked for destruction). A file taken from a
+        // segment since destroyed (captured at its owner's exit) is on
+        // that mount but no longer in the table.
+        if let device = Self.internalShmDevice, file.device == device { return true }
         guard let segment = SysvSegments.segment(Int32(truncatingIfNeeded: file.inode)) else { return false }
         return segment.key == key || segment.isMarkedForDestruction || segment.key == 0
     }
+
+    /// The device of the kernel's internal shm mount: where memfds and
+    /// System V segments are made (fstat of a memfd of our own, once).
+    static let internalShmDevice: UInt64? = {
+        typealias MemfdCreate = @convention(c) (UnsafePointer<CChar>, UInt32) -> Int32
+        guard let symbol = dlsym(nil, "memfd_create") else { return nil }
+        let fd = unsafeBitCast(symbol, to: MemfdCreate.self)("rfd-shm-device", 1 /* MFD_CLOEXEC */)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        return fstat(fd, &st) == 0 ? UInt64(st.st_dev) : nil
+    }()
 
     /// "/SYSV0000abcd (deleted)" → 0xabcd; nil for another path.
     static func key(fromPath path: String) -> Int32? {
@@ -71,7 +87,7 @@ public struct SysvHandler: ResourceHandler {
     }
 
     public func open(_ file: AdoptedFile, options: AccessOptions) throws(AdoptError) -> any BufferAccess {
-        if file.hasDescriptor { return try FileBufferAccess.open(file, options: options) }
+        if file.hasDescriptor { return try SysvAttachment(mapping: file, writable: options.writable) }
         let shmid = Int32(truncatingIfNeeded: file.inode)
         return try SysvAttachment(file, shmid: shmid, size: Int(file.stat.st_size), writable: options.writable)
     }
