@@ -69,13 +69,20 @@ struct AdoptOne: ParsableCommand, Deprecating {
     func validate() throws {
         guard offset >= 0 else { throw ValidationError("--offset must be >= 0") }
         if let length, length < 0 { throw ValidationError("--length must be >= 0") }
-        guard job.interval > 0 else { throw ValidationError("--interval must be > 0") }
+        guard (interval ?? everyDeprecated ?? 1) > 0 else { throw ValidationError("--interval must be > 0") }
         let selectors = (fd != nil ? 1 : 0) + (map != nil ? 1 : 0) + (mapIndex != nil ? 1 : 0)
         guard selectors == 1 else { throw ValidationError("give an fd number, or --map ADDR, or --map-index N (one of them)") }
         if let map, MappingSelector.parseAddress(map) == nil {
             throw ValidationError("--map: '\(map)' is not an address (hex with 0x, or decimal)")
         }
         if let mapIndex, mapIndex < 0 { throw ValidationError("--map-index must be >= 0") }
+    }
+
+    /// What `validate` let through: an fd, or one mapping selector.
+    var source: AdoptJob.Source {
+        if let selector { return .mapping(pid: pid, selector) }
+        guard let fd else { preconditionFailure("validate() requires an fd or a mapping selector") }
+        return .fd(pid: pid, fd)
     }
 
     var selector: MappingSelector? {
@@ -88,7 +95,7 @@ struct AdoptOne: ParsableCommand, Deprecating {
         AdoptJob(via: acquire.via, json: acquire.json, type: type, offset: offset, length: length,
                  writable: writable, seal: seal, wait: wait, follow: follow || watchDeprecated,
                  interval: interval ?? everyDeprecated ?? 1, count: count, dump: dump,
-                 source: selector.map { .mapping(pid: pid, $0) } ?? .fd(pid: pid, fd ?? 0))
+                 source: source)
     }
 
     func run() throws {
