@@ -3,7 +3,8 @@ import SystemPackage
 
 /// Turns an errno from any backend into an explained `AdoptError`.
 package enum AcquireFailure {
-    package static func explain(_ err: Errno, pid: Int32, fd: Int32?, backend: String) -> AdoptError {
+    /// `taking` names what was refused in a permission error ("fds", "mappings").
+    package static func explain(_ err: Errno, pid: Int32, fd: Int32?, backend: String, taking: String = "fds") -> AdoptError {
         switch err {
         case .noSuchProcess:
             return AdoptError(pid: pid, fd: fd, reason: .noSuchProcess, errno: err,
@@ -14,7 +15,7 @@ package enum AcquireFailure {
         case .notPermitted, .permissionDenied:
             let diagnosis = PermissionDiagnosis(pid: pid)
             var error = AdoptError(pid: pid, fd: fd, reason: .permissionDenied, errno: err,
-                                   "not allowed to take fds of this process (\(backend)): \(diagnosis.summary)",
+                                   "not allowed to take \(taking) of this process (\(backend)): \(diagnosis.summary)",
                                    hints: diagnosis.remedies)
             error.trace = ["permission: \(backend) refused pid \(pid)\(fd.map { " fd \($0)" } ?? "") with \(err.symbolicName): diagnosing"]
                 + diagnosis.steps

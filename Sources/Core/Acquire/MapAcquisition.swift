@@ -182,10 +182,7 @@ public enum MapAcquisition {
         case .failure(.notPermitted) where request.map_flags & UInt32(REMOTEFD_MAP_NEEDS_CAP) != 0:
             throw needsCapability(pid: pid, address: address)
         case .failure(let err):
-            var e = AcquireFailure.explain(err, pid: pid, fd: nil, backend: "kmod")
-            if err == .notPermitted || err == .permissionDenied {
-                e.message = e.message.replacing("not allowed to take fds of this process", with: "not allowed to take mappings of this process")
-            }
+            var e = AcquireFailure.explain(err, pid: pid, fd: nil, backend: "kmod", taking: "mappings")
             e.address = address
             throw e
         }
