@@ -43,6 +43,10 @@ public final class AdoptedFile {
     public let filesystemMagic: UInt
     /// statfs f_bsize: the page size on hugetlbfs.
     public let filesystemBlockSize: Int
+    /// What keeps a resource without a descriptor alive while this object
+    /// lives (a handler's attachment of an IPC object taken by id): given
+    /// with the facts, for the handler's `open` to use.
+    public let holding: AnyObject?
     /// The link text given with the facts (no descriptor to read it from).
     private let givenLink: String?
     private var givenAccessMode = O_RDONLY
@@ -81,6 +85,7 @@ public final class AdoptedFile {
         self.record = nil
         self.hasDescriptor = true
         self.givenLink = nil
+        self.holding = nil
     }
 
     /// A file the module's inventory described; no fd is held.
@@ -97,15 +102,18 @@ public final class AdoptedFile {
         self.record = record
         self.hasDescriptor = false
         self.givenLink = nil
+        self.holding = nil
     }
 
     /// A resource known by its facts, with no fd of ours: what a handler
     /// found by other means (an IPC object attached by id, its facts read
     /// from the kernel's tables), for the handlers to probe and describe.
     /// `link` stands for the fd link ("/NAME (deleted)"), `accessMode`
-    /// for the fd's (O_RDONLY or O_RDWR: what we may map).
+    /// for the fd's (O_RDONLY or O_RDWR: what we may map); `holding`
+    /// keeps the resource alive as an fd would (nil: the facts only).
     public init(facts stat: stat, filesystemMagic: UInt, filesystemBlockSize: Int, link: String, accessMode: Int32,
-                pid: pid_t?, origin: BufferOrigin, backendName: String, mapping: ProcessMapping? = nil) {
+                pid: pid_t?, origin: BufferOrigin, backendName: String, mapping: ProcessMapping? = nil,
+                holding: AnyObject? = nil) {
         self.descriptor = FileDescriptor(rawValue: -1)
         self.owned = false
         self.pid = pid
@@ -120,6 +128,7 @@ public final class AdoptedFile {
         self.givenLink = link
         self.givenAccessMode = accessMode
         self.mapping = mapping
+        self.holding = holding
     }
 
     deinit {

@@ -14,8 +14,9 @@ import Glibc
 /// matches the mapping, after the backend refused it. The file returned
 /// is then probed like any other, so the handler's `probe` must take it.
 public protocol MappingAlternative: ResourceHandler {
-    /// The resource behind `mapping` of `target`. Errors name the mapping
-    /// (`AdoptError(pid:origin: .mapping(start) …)`).
+    /// The resource behind `mapping` of `target`, taken now and held
+    /// (`AdoptedFile.holding`) as an fd would hold it: a caller may open it
+    /// after the process is gone. Errors name the mapping or the id.
     func adopt(mapping: ProcessMapping, of target: TargetProcess) throws(AdoptError) -> AdoptedFile
     /// The resource's facts without taking it (no descriptor, nothing
     /// attached), for `adopt list` when the backend refused the file; nil
@@ -29,8 +30,8 @@ public protocol MappingAlternative: ResourceHandler {
 public protocol IdentifiedResources: ResourceHandler {
     /// What the ids are called in messages and `BufferOrigin.ipc` ("shmid").
     var idName: String { get }
-    /// The resource with id `id`: its facts, for the handler to map under
-    /// the kernel's own permission check when `open` is called.
+    /// The resource with id `id`, taken under the kernel's own permission
+    /// check and held (`AdoptedFile.holding`) as an fd would hold it.
     func adopt(id: Int32) throws(AdoptError) -> AdoptedFile
     /// Whether a process with `uid` and `gid` may take `id` (for a server,
     /// the keeper, taking it for a client): never more than the kernel allows.

@@ -21,9 +21,9 @@ public final class SysvAttachment: BufferAccess {
     /// The mmap of a taken file; nil when attached by id.
     private let region: MappedRegion?
 
-    /// Attaches `shmid` read-only (SHM_RDONLY), or read-write. Errors are
-    /// about `file`.
-    public init(_ file: AdoptedFile, shmid: Int32, size: Int, writable: Bool) throws(AdoptError) {
+    /// Attaches `shmid` read-only (SHM_RDONLY), or read-write. Errors name
+    /// `pid` and `origin`.
+    public init(shmid: Int32, size: Int, writable: Bool, pid: pid_t?, origin: BufferOrigin) throws(AdoptError) {
         guard let address = shmat(shmid, nil, writable ? 0 : SHM_RDONLY), address != UnsafeMutableRawPointer(bitPattern: -1) else {
             let err = Errno.current
             let why: String
@@ -32,8 +32,8 @@ public final class SysvAttachment: BufferAccess {
             case .invalidArgument, .noSuchFileOrDirectory: why = "no such segment (removed?)"
             default: why = "shmat failed"
             }
-            throw AdoptError(file, reason: err == .permissionDenied ? .permissionDenied : .mapRefused, errno: err,
-                             "cannot attach: \(why)")
+            throw AdoptError(pid: pid, origin: origin, reason: err == .permissionDenied ? .permissionDenied : .mapRefused,
+                             errno: err, "cannot attach: \(why)")
         }
         self.size = size
         self.writable = writable

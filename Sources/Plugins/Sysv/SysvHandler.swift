@@ -88,13 +88,16 @@ public struct SysvHandler: ResourceHandler {
 
     public func open(_ file: AdoptedFile, options: AccessOptions) throws(AdoptError) -> any BufferAccess {
         if file.hasDescriptor { return try SysvAttachment(mapping: file, writable: options.writable) }
-        let shmid = Int32(truncatingIfNeeded: file.inode)
-        return try SysvAttachment(file, shmid: shmid, size: Int(file.stat.st_size), writable: options.writable)
+        // Taken by id: attached when taken (read-only), which holds it.
+        if let held = file.holding as? SysvAttachment, held.writable || !options.writable { return held }
+        return try SysvAttachment(shmid: Int32(truncatingIfNeeded: file.inode), size: Int(file.stat.st_size),
+                                  writable: options.writable, pid: file.pid, origin: file.origin)
     }
 
     /// A segment's facts as an `AdoptedFile` without a descriptor: the
     /// table's size, mode and owner, "/SYSV%08x (deleted)" as its link.
-    static func facts(_ s: SysvSegment, pid: pid_t?, origin: BufferOrigin, mapping: ProcessMapping?) -> AdoptedFile {
+    static func facts(_ s: SysvSegment, pid: pid_t?, origin: BufferOrigin, mapping: ProcessMapping?,
+                      holding: SysvAttachment? = nil) -> AdoptedFile {
         var st = stat()
         st.st_ino = ino_t(UInt32(bitPattern: s.shmid))
         st.st_size = off_t(s.size)
@@ -108,7 +111,17 @@ public struct SysvHandler: ResourceHandler {
         let link = mapping?.path ?? "/" + SysvSegment.fileName(key: s.key) + " (deleted)"
         let access = s.allows(uid: geteuid(), gid: getegid(), writable: true) ? O_RDWR : O_RDONLY
         return AdoptedFile(facts: st, filesystemMagic: FilesystemMagic.tmpfs, filesystemBlockSize: Int(getpagesize()),
-                           link: link, accessMode: access, pid: pid, origin: origin, backendName: "shmat", mapping: mapping)
+                           link: link, accessMode: access, pid: pid, origin: origin, backendName: "shmat", mapping: mapping,
+                           holding: holding)
+    }
+
+    /// `s` attached now, read-only, and its facts holding the attachment:
+    /// taken as an fd would be (a segment marked for destruction stays
+    /// while it is attached), under the kernel's IPC permission check.
+    static func attached(_ s: SysvSegment, pid: pid_t?, origin: BufferOrigin,
+                         mapping: ProcessMapping?) throws(AdoptError) -> AdoptedFile {
+        let attachment = try SysvAttachment(shmid: s.shmid, size: s.size, writable: false, pid: pid, origin: origin)
+        return facts(s, pid: pid, origin: origin, mapping: mapping, holding: attachment)
     }
 
     static func noSegment(_ shmid: Int32, pid: pid_t?, origin: BufferOrigin) -> AdoptError {
@@ -164,7 +177,7 @@ extension SysvHandler: MappingAlternative {
         guard let s = SysvSegments.segment(shmid) else {
             throw Self.noSegment(shmid, pid: target.pid, origin: .mapping(mapping.start))
         }
-        return Self.facts(s, pid: target.pid, origin: .ipc(kind: idName, id: shmid), mapping: mapping)
+        return try Self.attached(s, pid: target.pid, origin: .ipc(kind: idName, id: shmid), mapping: mapping)
     }
 
     public func facts(of mapping: ProcessMapping, pid: pid_t) -> AdoptedFile? {
@@ -179,7 +192,7 @@ extension SysvHandler: IdentifiedResources {
 
     public func adopt(id: Int32) throws(AdoptError) -> AdoptedFile {
         guard let s = SysvSegments.segment(id) else { throw Self.noSegment(id, pid: nil, origin: .ipc(kind: idName, id: id)) }
-        return Self.facts(s, pid: nil, origin: .ipc(kind: idName, id: id), mapping: nil)
+        return try Self.attached(s, pid: nil, origin: .ipc(kind: idName, id: id), mapping: nil)
     }
 
     public func allows(uid: uid_t, gid: gid_t, id: Int32) -> Bool {
