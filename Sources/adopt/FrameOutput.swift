@@ -182,11 +182,12 @@ struct FrameOutput {
     }
 
     /// `--view`: a line naming the frame, and the picture, fitted to the
-    /// terminal (TIOCGWINSZ, else 80x24) less two lines.
+    /// terminal (TIOCGWINSZ, else 80x24) less the header's lines and one
+    /// for the prompt after.
     func view() throws {
         let image = try spec.read(access, file)
         print(header)
-        print(try picture(image), terminator: "")
+        print(try picture(image, header: header), terminator: "")
         fflush(nil)
     }
 
@@ -195,10 +196,13 @@ struct FrameOutput {
         "\(file.source): \(adoption.type), \(spec.summary)" + (spec.source.map { " (\($0))" } ?? "")
     }
 
-    func picture(_ image: RGBAImage) throws -> String {
+    /// The picture fitted to the terminal below `header` (the lines it
+    /// wraps to counted), leaving the last line free.
+    func picture(_ image: RGBAImage, header: String) throws -> String {
         let terminal = TerminalPicture.terminalSize() ?? (80, 24)
+        let headerLines = max(1, (header.count + terminal.columns - 1) / terminal.columns)
         let cells = TerminalPicture.fit(width: image.width, height: image.height,
-                                        columns: terminal.columns, rows: max(1, terminal.rows - 2))
+                                        columns: terminal.columns, rows: max(1, terminal.rows - headerLines - 1))
         do {
             return try TerminalPicture.halfBlocks(image, columns: cells.columns, rows: cells.rows)
         } catch {
@@ -227,9 +231,10 @@ struct FrameOutput {
                     }
                     print("[\(tick)] \(owner == nil ? "held       " : alive ? "owner alive" : "owner gone ") wrote \(name)")
                 } else {
-                    let text = try picture(image)
                     let state = owner == nil ? "" : alive ? " [owner alive]" : " [owner gone]"
-                    print("\u{1B}[H\(header) [\(tick)]\(state)\u{1B}[K\n\(text)\u{1B}[J", terminator: "")
+                    let line = "\(header) [\(tick)]\(state)"
+                    let text = try picture(image, header: line)
+                    print("\u{1B}[H\(line)\u{1B}[K\n\(text)\u{1B}[J", terminator: "")
                 }
             } catch {
                 printError("adopt: \(error)")
