@@ -12,6 +12,9 @@
 #                       writes the same PNG, byte for byte
 #   image-not-blank     the PNG is larger than a uniform frame's (vivid draws
 #                       colour bars)
+#   image-view          --format auto --view (not a terminal: 80x24): a line
+#                       of the picture's middle has at least 8 colours (the
+#                       bars, their edges blended by the scaling)
 #   image-auto-memfd    --format auto on a memfd: one line, exit 1, no file
 #   image-auto-novideo  --format auto on a dma-buf whose owner holds no video
 #                       device (dmabuf-producer, vgem): one line, exit 1
@@ -90,6 +93,15 @@ if [ "$bytes" -gt 2000 ]; then
 	pass "image-not-blank"
 else
 	fail "image-not-blank: the PNG has $bytes bytes: a blank frame?"
+fi
+
+adopt "$P" "$DMABUF" --format auto --view >"$T/view.txt" 2>"$T/view.err"
+rc=$?
+colours=$(sed -n 12p "$T/view.txt" | grep -o '38;2;[0-9;]*m' | sort -u | wc -l)
+if [ $rc -eq 0 ] && [ "$colours" -ge 8 ] && head -n 1 "$T/view.txt" | grep -q "^pid $P fd $DMABUF: dmabuf, YUYV 640x360 stride $STRIDE offset 0 (VIDIOC_G_FMT"; then
+	pass "image-view"
+else
+	fail "image-view: exit $rc, $colours colours on line 12: $(head -n 1 "$T/view.txt") $(cat "$T/view.err")"
 fi
 
 if command -v memfd-producer >/dev/null 2>&1; then
