@@ -130,6 +130,11 @@ let package = Package(
         .executableTarget(name: "restartable-producer", path: "Samples/restartable-producer"),
         .executableTarget(name: "sysv-producer", path: "Samples/sysv-producer"),
         .executableTarget(name: "dmabuf-producer", dependencies: ["CLibdrm"], path: "Samples/dmabuf-producer"),
+        .executableTarget(name: "frame-producer", path: "Samples/frame-producer"),
+        .executableTarget(
+            name: "frame-grab",
+            dependencies: ["RemoteFD", "RemoteFDImage", "MemfdPlugin", "ShmPlugin", "DmabufPlugin"],
+            path: "Samples/frame-grab"),
         .executableTarget(
             name: "consumer",
             dependencies: ["RemoteFD", "MemfdPlugin", "ShmPlugin"],

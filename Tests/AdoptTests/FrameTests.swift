@@ -368,4 +368,34 @@ struct FrameTests {
         #expect(tooBig.stderr == "adopt: pid \(producer.pid) fd \(producer.fd()): --size 64x49 XR24 needs 12544 bytes at offset 0, the buffer has 12288 (EINVAL)\n")
         #expect(!FileManager.default.fileExists(atPath: dir.file("no.png")))
     }
+
+    @Test("Samples/frame-grab (the library route) writes the PNG adopt --image writes; docs/frame.png is that frame",
+          .enabled(if: hasFFmpeg, "needs ffmpeg: NOT RUN"))
+    func frameGrabAndDocsPicture() throws {
+        let dir = try TempDir("frame-grab")
+        let producer = try Producer(Products.path("frame-producer"), ["--interval", "0"])
+        #expect(producer.lines[0] == "pid \(producer.pid) fd \(producer.fd()) size 147456 format XR24 width 256 height 144")
+        let cli = try Run.adopt([String(producer.pid), String(producer.fd()), "--format", "XR24", "--size", "256x144",
+                                 "--image", dir.file("cli.png")])
+        #expect(cli.status == 0, "\(cli.stderr)")
+        let grab = try Run.program(Products.path("frame-grab"), [String(producer.pid), String(producer.fd()), "XR24", "256x144",
+                                                                 dir.file("grab.png")])
+        #expect(grab.status == 0, "\(grab.stderr)")
+        #expect(grab.stdout == "memfd pid \(producer.pid) fd \(producer.fd()): 256x144 XR24 → \(dir.file("grab.png")) (RGB)\n")
+        #expect(FileManager.default.contents(atPath: dir.file("grab.png")) == FileManager.default.contents(atPath: dir.file("cli.png")))
+        let bad = try Run.program(Products.path("frame-grab"), [String(producer.pid), String(producer.fd()), "XR24", "256x145",
+                                                                dir.file("bad.png")])
+        #expect(bad.status == 1)
+        #expect(bad.stderr == "frame-grab: 256x145 XR24 needs 148480 bytes at offset 0, the buffer has 147456\n")
+        // README's picture: made this way (decoded: the bytes may differ
+        // with another libspng or zlib).
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/frame.png").path
+        let pixels = try Self.decode(dir.file("cli.png"))
+        #expect(try Self.decode(docs) == pixels, "docs/frame.png is not frame-producer's frame: remake it (README)")
+        // Top left white, top right black (the bars), bottom left black (the ramp).
+        #expect(Array(pixels[0..<3]) == [255, 255, 255])
+        #expect(Array(pixels[(255 * 4)..<(255 * 4 + 3)]) == [0, 0, 0])
+        #expect(Array(pixels[(143 * 256 * 4)..<(143 * 256 * 4 + 3)]) == [0, 0, 0])
+    }
 }
