@@ -288,6 +288,20 @@ struct FrameTests {
             seen[want, default: 0] += 1
         }
         #expect(seen.count == 4 && seen.values.allSatisfy { $0 >= 7 * 14 }, "\(seen)")
+
+        // --follow --view: redrawn in place, one header on the screen, the last round's.
+        let follow = "\(Products.path("adopt")) \(producer.pid) \(producer.fd()) --format XR24 --size 8x8 --view --follow --interval 0.05 --count 3; sleep 60"
+        let again = try tmux(["new-session", "-d", "-s", "follow", "-x", "60", "-y", "20", follow])
+        try #require(again.status == 0, "tmux: \(again.stderr)")
+        let redrawn = try eventually(timeout: 20) {
+            screen = try tmux(["capture-pane", "-p", "-t", "follow"]).stdout
+            return screen.contains("[3]")
+        }
+        try #require(redrawn, "no third round in the pane: \(screen)")
+        #expect(screen.components(separatedBy: "pid \(producer.pid) fd \(producer.fd()):").count == 2, "one header: \(screen)")
+        #expect(!screen.contains("[1]") && !screen.contains("[2]"), "\(screen)")
+        let followCells = Self.halfBlockCells(try tmux(["capture-pane", "-e", "-p", "-t", "follow"]).stdout)
+        #expect(followCells.first?.fg == red && followCells.last?.bg == white, "\(followCells.first.map { "\($0)" } ?? "no cells")")
     }
 
     @Test("Xvfb's framebuffer (a System V segment after its XWD header) as PNG: the colour xsetroot painted",
