@@ -31,7 +31,7 @@ done
 say "== building adopt (release, static, $SCRATCH)"
 scripts/build.sh --scratch-path "$SCRATCH" --product adopt >&2
 
-T=$(mktemp -d /tmp/rfd-image-bench.XXXXXX)
+T=$(mktemp -d -t rfd-image-bench.XXXXXX)
 PRODUCER=
 cleanup() {
 	[ -n "$PRODUCER" ] && kill "$PRODUCER" 2>/dev/null

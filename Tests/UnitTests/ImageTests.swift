@@ -133,8 +133,8 @@ struct ImageTests {
         let stride = FrameSpec(format: .xrgb8888, geometry: FrameGeometry(width: 8, height: 8, stride: 10), source: nil, auto: false)
         #expect(throws: AdoptError.self) { try stride.check(size: 4096, file) }
         #expect(FrameOutput.numbered("out.png", 1) == "out-0001.png")
-        #expect(FrameOutput.numbered("/tmp/a.b/out.png", 12) == "/tmp/a.b/out-0012.png")
-        #expect(FrameOutput.numbered("/tmp/a.b/out", 3) == "/tmp/a.b/out-0003")
+        #expect(FrameOutput.numbered("frames/a.b/out.png", 12) == "frames/a.b/out-0012.png")
+        #expect(FrameOutput.numbered("frames/a.b/out", 3) == "frames/a.b/out-0003")
         #expect(FrameOutput.numbered(".hidden", 3) == ".hidden-0003")
         #expect(FrameOutput.numbered("f.png", 12345) == "f-12345.png")
     }

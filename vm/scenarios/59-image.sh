@@ -27,7 +27,7 @@ if [ -f /tests/payload.expected ]; then
 	fi
 	command -v adopt >/dev/null 2>&1 || { echo "FAIL image: adopt expected in the initramfs but missing"; exit 1; }
 fi
-T=$(mktemp -d /tmp/image.XXXXXX)
+T=$(mktemp -d)
 PIDS=""
 cleanup() {
 	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
