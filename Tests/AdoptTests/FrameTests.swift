@@ -255,7 +255,14 @@ struct FrameTests {
         let producer = try Self.producer("QUAD", dir)
         let server = "rfd-test-\(getpid())"
         let tmux = { (args: [String]) throws -> Run in try Run.program(Self.tmux, ["-L", server, "-f", "/dev/null"] + args) }
-        defer { _ = try? tmux(["kill-server"]) }
+        defer {
+            // The panes' shells first (a pane that ignores SIGHUP, as one
+            // started from a runner that ignores it does, would keep the
+            // server up until its `sleep` ends), then the server.
+            let panes = (try? tmux(["list-panes", "-a", "-F", "#{pane_pid}"]))?.stdout ?? ""
+            for pid in panes.split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
+            _ = try? tmux(["kill-server"])
+        }
         let command = "\(Products.path("adopt")) \(producer.pid) \(producer.fd()) --format XR24 --size 8x8 --view; sleep 60"
         let started = try tmux(["new-session", "-d", "-s", "view", "-x", "40", "-y", "20", command])
         try #require(started.status == 0, "tmux: \(started.stderr)")
