@@ -7,6 +7,7 @@ import PackageDescription
 //   CShims ← RemoteFD ← RemoteFDHandOff ← RemoteFDKeeper
 //               ↑   ↖ RemoteFDCapture
 //               ├── MemfdPlugin, ShmPlugin, DmabufPlugin, SysvPlugin (one handler each)
+//               ├── RemoteFDImage (frames: libyuv, libspng)
 //               └── adopt (the CLI: composes all of the above)
 //
 // swift-log: RemoteFD and adopt log through it, only with --verbose.
@@ -20,6 +21,7 @@ import PackageDescription
 //   the CLI a case of `HandOn` (Sources/adopt/HandOn.swift);
 // - the keeper's protocol (`KeeperRequest`) and server: RemoteFDKeeper;
 // - capture on exit: RemoteFDCapture;
+// - a buffer as a picture (pixel formats, PNG, the terminal): RemoteFDImage;
 // - a subcommand: a file in Sources/adopt, listed in AdoptCommand.
 let package = Package(
     name: "remotefd",
@@ -32,6 +34,7 @@ let package = Package(
         .library(name: "ShmPlugin", targets: ["ShmPlugin"]),
         .library(name: "DmabufPlugin", targets: ["DmabufPlugin"]),
         .library(name: "SysvPlugin", targets: ["SysvPlugin"]),
+        .library(name: "RemoteFDImage", targets: ["RemoteFDImage"]),
         .executable(name: "adopt", targets: ["adopt"]),
     ],
     dependencies: [
@@ -94,11 +97,23 @@ let package = Package(
             name: "SysvPlugin", dependencies: ["RemoteFD", .product(name: "SystemPackage", package: "swift-system")],
             path: "Sources/Plugins/Sysv"),
 
+        // Frames: pixel formats, conversion to RGB (libyuv), PNG (libspng),
+        // a terminal picture, the format a V4L2 device captures in.
+        .systemLibrary(
+            name: "CSpng", path: "Sources/CSpng", pkgConfig: "spng",
+            providers: [.apt(["libspng-dev"])]),
+        // libyuv has no pkg-config file: its module map links -lyuv.
+        .systemLibrary(name: "CYuv", path: "Sources/CYuv", providers: [.apt(["libyuv-dev"])]),
+        .target(
+            name: "RemoteFDImage",
+            dependencies: ["RemoteFD", "CShims", "CSpng", "CYuv", .product(name: "SystemPackage", package: "swift-system")],
+            path: "Sources/Image"),
+
         .executableTarget(
             name: "adopt",
             dependencies: [
                 "RemoteFD", "RemoteFDHandOff", "RemoteFDKeeper", "RemoteFDCapture",
-                "MemfdPlugin", "ShmPlugin", "DmabufPlugin", "SysvPlugin",
+                "MemfdPlugin", "ShmPlugin", "DmabufPlugin", "SysvPlugin", "RemoteFDImage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -115,6 +130,11 @@ let package = Package(
         .executableTarget(name: "restartable-producer", path: "Samples/restartable-producer"),
         .executableTarget(name: "sysv-producer", path: "Samples/sysv-producer"),
         .executableTarget(name: "dmabuf-producer", dependencies: ["CLibdrm"], path: "Samples/dmabuf-producer"),
+        .executableTarget(name: "frame-producer", path: "Samples/frame-producer"),
+        .executableTarget(
+            name: "frame-grab",
+            dependencies: ["RemoteFD", "RemoteFDImage", "MemfdPlugin", "ShmPlugin", "DmabufPlugin"],
+            path: "Samples/frame-grab"),
         .executableTarget(
             name: "consumer",
             dependencies: ["RemoteFD", "MemfdPlugin", "ShmPlugin"],
@@ -140,7 +160,7 @@ let package = Package(
             dependencies: [
                 "TestSupport",
                 "RemoteFD", "RemoteFDHandOff", "RemoteFDKeeper",
-                "MemfdPlugin", "ShmPlugin", "DmabufPlugin", "SysvPlugin", "adopt",
+                "MemfdPlugin", "ShmPlugin", "DmabufPlugin", "SysvPlugin", "RemoteFDImage", "adopt",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -150,7 +170,7 @@ let package = Package(
             dependencies: [
                 "TestSupport",
                 "RemoteFD", "RemoteFDHandOff", "RemoteFDKeeper", "RemoteFDCapture",
-                "MemfdPlugin", "ShmPlugin", "DmabufPlugin", "SysvPlugin", "adopt", "CShims",
+                "MemfdPlugin", "ShmPlugin", "DmabufPlugin", "SysvPlugin", "RemoteFDImage", "adopt", "CShims",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Tests/AdoptTests"),

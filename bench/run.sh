@@ -319,6 +319,8 @@ MACHINE=$(
 )
 printf '\n%s\n\n%s\n' "$MACHINE" "$TABLE"
 if [[ $QUICK != 1 && -z $ONLY ]]; then
+	# bench/image.sh's section ("Frames as PNG") is its own: kept as it is.
+	IMAGE_SECTION=$(sed -n '/^<!-- image results -->$/,/^<!-- \/image results -->$/p' "$OUT" 2>/dev/null || true)
 	{
 		sed -n '1,/<!-- results -->/p' bench/BENCHMARKS.head.md
 		echo
@@ -329,6 +331,7 @@ if [[ $QUICK != 1 && -z $ONLY ]]; then
 		echo "$TABLE"
 		echo
 		sed -n '/<!-- results -->/,$p' bench/BENCHMARKS.head.md | sed 1d
+		[ -z "$IMAGE_SECTION" ] || printf '\n%s\n' "$IMAGE_SECTION"
 	} > "$OUT"
 	say "== written: $OUT"
 fi

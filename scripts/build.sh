@@ -6,6 +6,10 @@
 # relocated (BENCHMARKS.md has the figures).
 # glibc warns that getpwuid & co. need its NSS libraries at run time: where
 # they are missing (the VM guests) owners are shown as numbers.
+# libspng has no static library in Debian: scripts/static-libs.sh builds
+# one from Debian's source package (once, cached) and its directory is
+# searched first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release -Xswiftc -static-executable "$@"
+static=$(scripts/static-libs.sh)
+swift build -c release -Xswiftc -static-executable -Xlinker "-L$static" "$@"

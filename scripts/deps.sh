@@ -9,7 +9,8 @@
 # Swift itself (6.x) must be on PATH: it does not come from Debian's archive.
 set -euo pipefail
 
-packages=(gcc make pkg-config libdrm-dev python3 util-linux xvfb x11-xserver-utils)
+packages=(gcc make pkg-config libdrm-dev python3 util-linux xvfb x11-xserver-utils
+	libspng-dev libyuv-dev zlib1g-dev dpkg-dev ffmpeg tmux)
 if [[ "${1:-}" == "--vm" ]]; then
 	packages+=(qemu-system-x86 busybox-static gcc-multilib libc6-dev cpio gzip xz-utils zstd
 		mmdebstrap debian-archive-keyring

@@ -33,7 +33,9 @@
 #                    and loader come along (ldd)
 #   RFD_EXTRA_MODULES  guest kernel modules to load before the scenarios, in
 #                    addition to those listed in vm/modules.list; their
-#                    dependencies come from modules.dep
+#                    dependencies come from modules.dep (vm/modules.ondemand:
+#                    modules put in the guest but loaded by the scenarios
+#                    needing them)
 #   RFD_STRESS_ITERS / RFD_STRESS_THREADS   stress size (50000 / 4)
 #   RFD_ONLY         development: run only these scenario numbers ("10 40")
 #   RFD_PREBUILT_KO  load this remotefd.ko in the guest instead of the one
@@ -206,15 +208,16 @@ copy_with_libs() {
 	done
 }
 
-# extra_modules KROOT VER ROOT: RFD_EXTRA_MODULES + dependencies from
-# KROOT/lib/modules/VER, decompressed into ROOT/lib/modules/extra
-extra_modules() {
-	local kroot=$1 ver=$2 root=$3 m line path d seen=" " mods
+# copy_modules KROOT VER DEST MODULE...: each MODULE and its dependencies
+# from KROOT/lib/modules/VER, decompressed into DEST, DEST/order listing
+# them in load order; 1 if one is not in modules.dep
+copy_modules() {
+	local kroot=$1 ver=$2 dest=$3 m line path d seen=" "
+	shift 3
 	local mdir="$kroot/lib/modules/$ver"
-	mkdir -p "$root/lib/modules/extra"
-	: > "$root/lib/modules/extra/order"
-	mods="$(sed 's/#.*//' "$HERE/modules.list" 2>/dev/null || true) ${RFD_EXTRA_MODULES:-}"
-	for m in $mods; do
+	mkdir -p "$dest"
+	: > "$dest/order"
+	for m in "$@"; do
 		line=$(grep -E "/${m//-/[-_]}\.ko(\.xz|\.zst|\.gz)?:" "$mdir/modules.dep" | head -n 1) || {
 			say "run-tests: module $m not found in $mdir/modules.dep"
 			return 1
@@ -226,13 +229,29 @@ extra_modules() {
 			case "$seen" in *" $d "*) continue ;; esac
 			seen="$seen$d "
 			case "$path" in
-			*.xz) xz -dc "$mdir/$path" > "$root/lib/modules/extra/$d" ;;
-			*.zst) zstd -qdc "$mdir/$path" > "$root/lib/modules/extra/$d" ;;
-			*.gz) gzip -dc "$mdir/$path" > "$root/lib/modules/extra/$d" ;;
-			*) cp "$mdir/$path" "$root/lib/modules/extra/$d" ;;
+			*.xz) xz -dc "$mdir/$path" > "$dest/$d" ;;
+			*.zst) zstd -qdc "$mdir/$path" > "$dest/$d" ;;
+			*.gz) gzip -dc "$mdir/$path" > "$dest/$d" ;;
+			*) cp "$mdir/$path" "$dest/$d" ;;
 			esac
-			echo "$d" >> "$root/lib/modules/extra/order"
+			echo "$d" >> "$dest/order"
 		done
+	done
+}
+
+# extra_modules KROOT VER ROOT: vm/modules.list + RFD_EXTRA_MODULES (loaded
+# at boot) into ROOT/lib/modules/extra; vm/modules.ondemand (loaded by the
+# scenarios that need them: lib.sh's load_module) each into
+# ROOT/lib/modules/ondemand/NAME, or NAME.missing saying why
+extra_modules() {
+	local kroot=$1 ver=$2 root=$3 m
+	# shellcheck disable=SC2046
+	copy_modules "$kroot" "$ver" "$root/lib/modules/extra" \
+		$(sed 's/#.*//' "$HERE/modules.list" 2>/dev/null || true) ${RFD_EXTRA_MODULES:-} || return 1
+	mkdir -p "$root/lib/modules/ondemand"
+	for m in $(sed 's/#.*//' "$HERE/modules.ondemand" 2>/dev/null || true); do
+		copy_modules "$kroot" "$ver" "$root/lib/modules/ondemand/$m" "$m" ||
+			echo "not in $ver's modules.dep" > "$root/lib/modules/ondemand/$m.missing"
 	done
 }
 

@@ -16,7 +16,7 @@ struct AdoptOne: ParsableCommand, Deprecating {
     @Option(name: .long, help: "Refuse anything but this type: auto, or a handler's type (memfd, shm, dmabuf).")
     var type: String = "auto"
 
-    @Option(name: .long, help: "Preview (or dump) from this byte offset.")
+    @Option(name: .long, help: "Preview (or dump) from this byte offset; with --format, the frame's.")
     var offset: Int = 0
 
     @Option(name: .long, help: "Preview this many bytes (dump: copy at most this many).")
@@ -42,6 +42,8 @@ struct AdoptOne: ParsableCommand, Deprecating {
 
     @Option(name: .long, help: "Copy the contents to FILE ('-' for standard output); the owner's file offset never moves.")
     var dump: String?
+
+    @OptionGroup(title: "Frames") var frame: FrameOptions
 
     @Flag(name: .customLong("watch"), help: .hidden)
     var watchDeprecated = false
@@ -76,6 +78,15 @@ struct AdoptOne: ParsableCommand, Deprecating {
             throw ValidationError("--map: '\(map)' is not an address (hex with 0x, or decimal)")
         }
         if let mapIndex, mapIndex < 0 { throw ValidationError("--map-index must be >= 0") }
+        try Self.validate(frame: frame.request(), dump: dump, json: acquire.json, follow: follow || watchDeprecated)
+    }
+
+    /// The frame options against the others (AdoptOne, adopt sysv).
+    static func validate(frame: FrameRequest?, dump: String?, json: Bool, follow: Bool, hold: Bool = false) throws {
+        guard let frame else { return }
+        if frame.image != nil && (dump != nil || hold) { throw ValidationError("choose one of --dump, --image and --hold") }
+        if frame.view && json { throw ValidationError("--view draws the frame: not with --json") }
+        if frame.image == "-" && follow { throw ValidationError("--follow --image numbers its files: give a file name, not '-'") }
     }
 
     /// What `validate` let through: an fd, or one mapping selector.
@@ -95,7 +106,7 @@ struct AdoptOne: ParsableCommand, Deprecating {
         AdoptJob(via: acquire.via, json: acquire.json, type: type, offset: offset, length: length,
                  writable: writable, seal: seal, wait: wait, follow: follow || watchDeprecated,
                  interval: interval ?? everyDeprecated ?? 1, count: count, dump: dump,
-                 source: source)
+                 source: source, frame: try? frame.request())
     }
 
     func run() throws {
@@ -121,6 +132,8 @@ struct AdoptJob: Equatable {
     /// What to take: fd N of PID, or (`--map ADDR` / `--map-index N`) the
     /// file behind a mapping of PID, or a resource by id (`adopt sysv SHMID`).
     var source: Source
+    /// `--format` and the other frame options (nil: no --format).
+    var frame: FrameRequest? = nil
     /// `--hold NAME` (by id): give it to the keeper at `socket`.
     var hold: String? = nil
     var socket = ""
@@ -152,6 +165,9 @@ struct AdoptJob: Equatable {
 
     private func use(_ adoption: Adoption, _ target: TargetProcess?) throws {
         let access = try adoption.open(AccessOptions(writable: writable, sealShrink: seal, waitForDevice: wait))
+        if let frame, hold == nil, dump == nil {
+            return try useFrame(frame, adoption, access, target)
+        }
         if let hold {
             let info = try KeeperClient(socketPath: socket).hold(adoption, name: hold)
             print("held \(adoption.file.source) (\(adoption.type), \(info?.size ?? access.size) bytes) as \(hold) in \(socket)")
@@ -165,6 +181,31 @@ struct AdoptJob: Equatable {
         } else {
             var description = adoption.describe()
             description.append("map", access.notes.joined(separator: "; "))
+            try printPreview(description, access, offset: offset, length: length ?? 256, json: json)
+        }
+    }
+
+    /// With --format: write, draw, follow or describe the frame.
+    private func useFrame(_ request: FrameRequest, _ adoption: Adoption, _ access: any BufferAccess,
+                          _ target: TargetProcess?) throws {
+        let spec = try request.resolve(adoption, access: access, offset: offset, owner: target, via: via)
+        let output = FrameOutput(adoption: adoption, access: access, spec: spec, request: request)
+        output.announceSource()
+        let view = request.view || (request.image == nil && !json && isatty(STDOUT_FILENO) == 1)
+        if follow && (request.image != nil || view) {
+            output.follow(every: interval, count: count, owner: target)
+        } else if let image = request.image {
+            try output.writeImage(to: image)
+        } else if view && !follow {
+            try output.view()
+        } else if follow {
+            Watcher(access: access, adoption: adoption, target: target, offset: offset,
+                    length: length ?? 64, json: json)
+                .run(every: interval, count: count)
+        } else {
+            var description = adoption.describe()
+            description.append("map", access.notes.joined(separator: "; "))
+            description.append("frame", spec.summary + (spec.source.map { " (\($0))" } ?? ""))
             try printPreview(description, access, offset: offset, length: length ?? 256, json: json)
         }
     }

@@ -101,14 +101,21 @@ enum HandOn: Equatable {
     case fdstore(name: String)
     /// --exec [--fdname NAME] -- CMD: exec CMD with them as LISTEN_FDS.
     case exec(name: String?, command: [String])
+    /// --format … --image FILE | --view: one buffer as a frame, written as
+    /// PNG or drawn (`watch`: the format is given, there is no owner left
+    /// to ask); `offset` is the frame's.
+    case frame(FrameRequest, offset: Int)
 
     /// The hand-on the options ask for (nil: none), from the options a
     /// command has (those it lacks stay nil/false).
     static func from(dump: String? = nil, dumpDir: String? = nil, hold: String? = nil, toFdstore: String? = nil,
-                     exec: Bool = false, fdname: String? = nil, command: [String] = []) throws -> HandOn? {
+                     exec: Bool = false, fdname: String? = nil, command: [String] = [],
+                     frame: FrameRequest? = nil, offset: Int = 0) throws -> HandOn? {
         if exec == command.isEmpty { throw ValidationError("--exec and a command after -- go together") }
-        let chosen = [dump != nil, dumpDir != nil, hold != nil, toFdstore != nil, exec].filter { $0 }.count
-        if chosen > 1 { throw ValidationError("choose one of --dump, --dump-dir, --hold, --to-fdstore, --exec") }
+        let chosen = [dump != nil, dumpDir != nil, hold != nil, toFdstore != nil, exec, frame != nil].filter { $0 }.count
+        if chosen > 1 {
+            throw ValidationError("choose one of --dump, --dump-dir, --hold, --to-fdstore, --exec" + (frame != nil ? ", --format" : ""))
+        }
         for name in [hold, toFdstore, fdname].compactMap({ $0 }) where !FdName.isValid(name) {
             throw ValidationError("bad name '\(name)' (\(FdName.rule))")
         }
@@ -117,6 +124,7 @@ enum HandOn: Equatable {
         if let hold { return .hold(name: hold) }
         if let toFdstore { return .fdstore(name: toFdstore) }
         if exec { return .exec(name: fdname, command: command) }
+        if let frame { return .frame(frame, offset: offset) }
         return nil
     }
 
@@ -179,6 +187,12 @@ enum HandOn: Equatable {
                 fields.append(adoption.file.originKey, adoption.file.originValue)
                 announce("stored", fields)
             }
+        case .frame(let request, let offset):
+            let adoption = adopted[0]
+            let access = try open(adoption)
+            let spec = try request.resolve(adoption, access: access, offset: offset, owner: nil, via: .auto)
+            let output = FrameOutput(adoption: adoption, access: access, spec: spec, request: request)
+            if let image = request.image { try output.writeImage(to: image) } else { try output.view() }
         case .exec(let name, let command):
             try Self.requireFDs(adopted, for: "--exec")
             let entries = zip(adopted, names(name ?? defaultName)).map {

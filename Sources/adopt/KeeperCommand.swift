@@ -39,11 +39,18 @@ struct KeeperCommand: ParsableCommand {
         @Option(name: .long, help: "Copy its contents to FILE ('-' for standard output).") var dump: String?
         @Option(name: .long, help: "Hand it to systemd's fd store ($NOTIFY_SOCKET) under this name.") var toFdstore: String?
         @Flag(name: .long, help: "Exec the command after -- with it as LISTEN_FDS (named NAME).") var exec = false
+        @Option(name: .long, help: "With --format: the frame's byte offset.") var offset: Int = 0
+        @OptionGroup(title: "Frames") var frame: FrameOptions
         @Argument(help: "The buffer's name.") var name: String
         @Argument(parsing: .postTerminator, help: "With --exec: the command.") var command: [String] = []
 
         func validate() throws {
-            _ = try handOn()
+            let handOn = try handOn()
+            guard offset >= 0 else { throw ValidationError("--offset must be >= 0") }
+            if let request = try frame.request() {
+                if handOn != nil { throw ValidationError("--format shows the frame or writes it (--image): not with --dump, --to-fdstore or --exec") }
+                if request.view && json { throw ValidationError("--view draws the frame: not with --json") }
+            }
         }
 
         func handOn() throws -> HandOn? {
@@ -81,7 +88,19 @@ struct KeeperCommand: ParsableCommand {
             description["via"] = .string("keeper \(socket.path)")
             description.append("keeper_name", name)
             description.append("owner_uid", Int(info.ownerUID))
-            try printPreview(description, try adoption.open(), offset: 0, length: 256, json: json,
+            let access = try adoption.open()
+            if let request = try frame.request() {
+                // --format auto asks the buffer's first owner, if it still runs.
+                let owner = pid.flatMap { try? TargetProcess(pid: $0) }
+                let spec = try request.resolve(adoption, access: access, offset: offset, owner: owner, via: .auto)
+                let output = FrameOutput(adoption: adoption, access: access, spec: spec, request: request)
+                output.announceSource()
+                if let image = request.image { return try output.writeImage(to: image) }
+                if request.view || (!json && isatty(STDOUT_FILENO) == 1) { return try output.view() }
+                description.append("frame", spec.summary + (spec.source.map { " (\($0))" } ?? ""))
+                return try printPreview(description, access, offset: offset, length: 256, json: json)
+            }
+            try printPreview(description, access, offset: 0, length: 256, json: json,
                              jsonOffset: false, empty: "(empty)")
         }
 

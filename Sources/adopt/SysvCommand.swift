@@ -18,12 +18,14 @@ struct SysvCommand: ParsableCommand {
               adopt sysv 42                 describe and preview shmid 42
               adopt sysv 42 --dump seg.bin  copy it out
               adopt sysv 42 --hold seg      give it to the keeper, which stays attached
+              adopt sysv 42 --format XR24 --size 320x200 --offset 3232 --image fb.png
+                                            a framebuffer in it as PNG
             """)
 
     @Flag(name: .long, help: "Print JSON instead of text.")
     var json = false
 
-    @Option(name: .long, help: "Preview (or dump) from this byte offset.")
+    @Option(name: .long, help: "Preview (or dump) from this byte offset; with --format, the frame's.")
     var offset: Int = 0
 
     @Option(name: .long, help: "Preview this many bytes (dump: copy at most this many).")
@@ -49,6 +51,8 @@ struct SysvCommand: ParsableCommand {
 
     @OptionGroup var socket: KeeperSocketOption
 
+    @OptionGroup(title: "Frames") var frame: FrameOptions
+
     @Argument(help: "The segment's id (the shmid column of ipcs -m, or of adopt list).")
     var shmid: Int32
 
@@ -58,12 +62,13 @@ struct SysvCommand: ParsableCommand {
         guard interval > 0 else { throw ValidationError("--interval must be > 0") }
         guard shmid >= 0 else { throw ValidationError("a shmid is >= 0") }
         if hold != nil && (dump != nil || follow) { throw ValidationError("--hold goes alone (not with --dump or --follow)") }
+        try AdoptOne.validate(frame: frame.request(), dump: dump, json: json, follow: follow, hold: hold != nil)
     }
 
     func run() throws {
         var job = AdoptJob(json: json, type: "sysv", offset: offset, length: length, writable: writable,
                            follow: follow, interval: interval, count: count, dump: dump,
-                           source: .id(type: "sysv", shmid))
+                           source: .id(type: "sysv", shmid), frame: try frame.request())
         job.hold = hold
         job.socket = socket.path
         try job.run()

@@ -29,6 +29,7 @@ struct WatchCommand: ParsableCommand, Deprecating {
               adopt watch 1234 --dump-dir /var/tmp/crash
               adopt watch 1234 --hold cam0 --socket /run/cam.sock
               adopt watch --comm producer --fdname counter --exec -- restartable-producer
+              adopt watch 1234 --fd 3 --format XR24 --size 640x480 --image last.png
             """)
 
     @OptionGroup var acquire: AcquireOptions
@@ -77,6 +78,11 @@ struct WatchCommand: ParsableCommand, Deprecating {
     @Option(name: .customLong("poll-interval"), help: .hidden)
     var pollIntervalDeprecated: Double?
 
+    @OptionGroup(title: "Frames (the captured buffer, exactly one: --image FILE or --view)") var frame: FrameOptions
+
+    @Option(name: .long, help: "With --format: the frame's byte offset.")
+    var offset: Int = 0
+
     @Argument(parsing: .postTerminator, help: "With --exec: the command.")
     var command: [String] = []
 
@@ -94,12 +100,21 @@ struct WatchCommand: ParsableCommand, Deprecating {
         if case .dump? = handOn, fds.count > 1 {
             throw ValidationError("--dump writes one buffer: give at most one --fd (or use --dump-dir)")
         }
+        if let request = try frame.request() {
+            if request.isAuto {
+                throw ValidationError("--format auto asks the owner's video device, and a watched process has exited: give --format and --size")
+            }
+            if request.image == nil && !request.view { throw ValidationError("--format with watch: say --image FILE or --view") }
+            if fds.count > 1 { throw ValidationError("--format takes one buffer: give at most one --fd") }
+            if request.view && acquire.json { throw ValidationError("--view draws the frame: not with --json") }
+            guard offset >= 0 else { throw ValidationError("--offset must be >= 0") }
+        }
         guard pollInterval > 0 else { throw ValidationError("--interval must be > 0") }
     }
 
     func handOn() throws -> HandOn? {
         try HandOn.from(dump: dump, dumpDir: dumpDir, hold: hold, toFdstore: toFdstore,
-                        exec: exec, fdname: fdname, command: command)
+                        exec: exec, fdname: fdname, command: command, frame: frame.request(), offset: offset)
     }
 
     func run() throws {
@@ -159,6 +174,10 @@ struct WatchCommand: ParsableCommand, Deprecating {
         }
         if case .dump = handOn, result.buffers.count > 1 {
             printError("adopt: pid \(watched): --dump writes one buffer but \(result.buffers.count) were captured: use --fd or --dump-dir")
+            throw ExitCode(1)
+        }
+        if case .frame = handOn, result.buffers.count > 1 {
+            printError("adopt: pid \(watched): --format takes one buffer but \(result.buffers.count) were captured: use --fd")
             throw ExitCode(1)
         }
         try handOn.perform(result.buffers, pid: watched, defaultName: FdName.sanitized(comm), socket: socket.path,

@@ -221,7 +221,9 @@ struct SysvTests {
     func xvfb() throws {
         let dir = try TempDir("xvfb")
         let display = ":\(90 + getpid() % 100)"
-        let server = try Spawned("/usr/bin/Xvfb", [display, "-shmem", "-screen", "0", "320x200x24", "-nolisten", "tcp"],
+        // -noreset: else the server resets when xsetroot, its last client,
+        // disconnects, and repaints the root black.
+        let server = try Spawned("/usr/bin/Xvfb", [display, "-shmem", "-noreset", "-screen", "0", "320x200x24", "-nolisten", "tcp"],
                                  captureStderr: true)
         defer { server.killAndWait() }
         // Ready once it maps its framebuffer segment.

@@ -40,6 +40,28 @@ hold_start() {
 	set -- $(cat /tmp/hold.out)
 	HOLD_PID=$2 HOLD_MEMFD=$3 HOLD_SHMFD=$4 HOLD_CLOSED=$5 HOLD_TID=$6
 }
+# load_module NAME [PARAMS...]: insmod an on-demand module (vm/modules.ondemand)
+# and its dependencies, those not loaded already; PARAMS go to NAME itself.
+# 1, saying why on stderr, if it is not in the guest or does not load.
+load_module() {
+	lm_name=$1
+	shift
+	lm_dir=/lib/modules/ondemand/$lm_name
+	[ -d "/sys/module/$(echo "$lm_name" | tr - _)" ] && return 0
+	if [ ! -f "$lm_dir/order" ]; then
+		echo "load_module: $lm_name is not in this guest ($(cat "$lm_dir.missing" 2>/dev/null || echo "not in vm/modules.ondemand"))" >&2
+		return 1
+	fi
+	while read -r lm_ko; do
+		lm_mod=${lm_ko%.ko}
+		[ -d "/sys/module/$(echo "$lm_mod" | tr - _)" ] && continue
+		if [ "$lm_mod" = "$lm_name" ]; then
+			insmod "$lm_dir/$lm_ko" "$@" || { echo "load_module: insmod $lm_ko $* failed" >&2; return 1; }
+		else
+			insmod "$lm_dir/$lm_ko" || { echo "load_module: insmod $lm_ko failed" >&2; return 1; }
+		fi
+	done < "$lm_dir/order"
+}
 hold_stop() { kill "$HOLD_PID" 2>/dev/null; wait "$HOLD_PID" 2>/dev/null; rm -f /dev/shm/rfd-hold-*; }
 
 # reload ARGS...: rmmod and insmod remotefd with module parameters; with

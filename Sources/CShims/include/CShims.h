@@ -11,6 +11,7 @@
  *   signals.c      termination signals as an fd (signalfd)
  *   ptrace.c       ptrace(2) and waitpid status decoding
  *   proc_events.c  the netlink process-events connector
+ *   v4l2.c         the format a V4L2 video device captures in (read-only)
  * Every wrapper returns what the syscall returns (-1 on failure) and leaves
  * errno set. The .c files define _GNU_SOURCE; this header does not, so that
  * Swift's view of glibc's types stays that of its Glibc module.
@@ -203,5 +204,28 @@ int rfd_proc_events_open(void);
  * (ENOBUFS: events were dropped).
  */
 int rfd_proc_events_next(int sock, int timeout_ms);
+
+/* ---- v4l2.c ---- */
+
+/* A V4L2 capture format, flattened from struct v4l2_format (single- or multi-planar). */
+struct rfd_v4l2_capture_format {
+	__u32 width;
+	__u32 height;
+	__u32 bytesperline;	/* of the first plane */
+	__u32 pixelformat;	/* V4L2 fourcc */
+	__u32 sizeimage;	/* of the first plane */
+	__u32 planes;		/* 1, or num_planes of a multi-planar format */
+	__u32 multiplanar;	/* 1 for V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE */
+	char card[32];		/* v4l2_capability.card */
+	char driver[16];	/* v4l2_capability.driver */
+};
+/*
+ * VIDIOC_QUERYCAP, then VIDIOC_G_FMT for the capture type the device has
+ * (single-planar first): both read-only. -1 with errno (ENOTTY: not a
+ * V4L2 device; ENODEV: it cannot capture).
+ */
+int rfd_v4l2_capture_format(int fd, struct rfd_v4l2_capture_format *out);
+/* Character major of V4L2 device nodes (/dev/videoN, /dev/v4l-subdevN, ...). */
+static inline unsigned int rfd_v4l2_major(void) { return 81; }
 
 #endif /* REMOTEFD_CSHIMS_H */

@@ -1,0 +1,147 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# 59-image: frames as PNG from a V4L2 driver's dma-bufs (issue 21). vivid
+# (loaded here: vm/modules.ondemand) captures 640x360 YUYV; rfd-v4l2
+# streams one frame into a dma-buf it exported (VIDIOC_EXPBUF) and holds
+# it and the video device.
+#   image-auto          `adopt P DMABUF --format auto --image F`: exit 0, the
+#                       stderr line says the format came from VIDIOC_G_FMT on
+#                       the video device's fd, F's IHDR says 640x360 (od: no
+#                       decoder in the guest)
+#   image-explicit      --format YUYV --size 640x360 --stride (the device's)
+#                       writes the same PNG, byte for byte
+#   image-not-blank     the PNG is larger than a uniform frame's (vivid draws
+#                       colour bars)
+#   image-view          --format auto --view (not a terminal: 80x24): a line
+#                       of the picture's middle has at least 8 colours (the
+#                       bars, their edges blended by the scaling)
+#   image-auto-memfd    --format auto on a memfd: one line, exit 1, no file
+#   image-auto-novideo  --format auto on a dma-buf whose owner holds no video
+#                       device (dmabuf-producer, vgem): one line, exit 1
+. /tests/lib.sh
+
+if [ -f /tests/payload.expected ]; then
+	if ! grep -qx adopt /tests/payload.expected; then
+		echo "SKIP image: adopt not provided (run with ADOPT_BIN_DIR)"
+		exit 0
+	fi
+	command -v adopt >/dev/null 2>&1 || { echo "FAIL image: adopt expected in the initramfs but missing"; exit 1; }
+fi
+T=$(mktemp -d)
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+wait_line() {
+	n=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		n=$((n + 1))
+		[ "$n" -gt "${3:-600}" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# png_size FILE: "WIDTHxHEIGHT" from the IHDR chunk (bytes 16-23, big-endian)
+png_size() {
+	set -- $(od -An -tu1 -j16 -N8 "$1")
+	[ $# -eq 8 ] || { echo "?"; return; }
+	echo "$(( ($1 << 24) | ($2 << 16) | ($3 << 8) | $4 ))x$(( ($5 << 24) | ($6 << 16) | ($7 << 8) | $8 ))"
+}
+
+if ! load_module vivid 2>"$T/modprobe"; then
+	fail "image-auto: vivid: $(cat "$T/modprobe")"
+	exit 1
+fi
+rfd-v4l2 --size 640x360 --format YUYV >"$T/v4l2.out" 2>"$T/v4l2.err" &
+PIDS="$PIDS $!"
+if ! wait_line "$T/v4l2.out" '^pid ' 300; then
+	fail "image-auto: rfd-v4l2 did not stream a frame: $(cat "$T/v4l2.err")"
+	exit 1
+fi
+set -- $(head -n 1 "$T/v4l2.out")
+P=$2 VIDEO=$4 DMABUF=$6 W=${10} H=${12} STRIDE=${14} FMT=${16}
+if [ "$W" != 640 ] || [ "$H" != 360 ] || [ "$FMT" != YUYV ]; then
+	fail "image-auto: vivid gave ${W}x$H $FMT, not 640x360 YUYV: $(head -n 1 "$T/v4l2.out")"
+	exit 1
+fi
+VDEV=$(readlink "/proc/$P/fd/$VIDEO")
+
+adopt "$P" "$DMABUF" --format auto --image "$T/auto.png" >"$T/auto.out" 2>"$T/auto.err"
+rc=$?
+if [ $rc -eq 0 ] && [ "$(png_size "$T/auto.png")" = 640x360 ] &&
+   grep -q "^adopt: pid $P fd $DMABUF: format: YUYV 640x360 stride $STRIDE (VIDIOC_G_FMT on pid $P fd $VIDEO $VDEV)$" "$T/auto.err" &&
+   grep -q "^adopt: pid $P fd $DMABUF: 640x360 YUYV frame written to $T/auto.png (PNG, RGB)$" "$T/auto.err"; then
+	pass "image-auto"
+else
+	fail "image-auto: exit $rc, PNG $(png_size "$T/auto.png" 2>/dev/null): $(tr '\n' '|' <"$T/auto.err")"
+fi
+
+if adopt "$P" "$DMABUF" --format YUYV --size 640x360 --stride "$STRIDE" --image "$T/explicit.png" 2>"$T/explicit.err" &&
+   cmp -s "$T/auto.png" "$T/explicit.png"; then
+	pass "image-explicit"
+else
+	fail "image-explicit: $(tr '\n' '|' <"$T/explicit.err")"
+fi
+
+# A uniform 640x360 frame compresses to about 1 KiB; colour bars do not.
+bytes=$(wc -c <"$T/auto.png")
+if [ "$bytes" -gt 2000 ]; then
+	pass "image-not-blank"
+else
+	fail "image-not-blank: the PNG has $bytes bytes: a blank frame?"
+fi
+
+adopt "$P" "$DMABUF" --format auto --view >"$T/view.txt" 2>"$T/view.err"
+rc=$?
+colours=$(sed -n 12p "$T/view.txt" | grep -o '38;2;[0-9;]*m' | sort -u | wc -l)
+if [ $rc -eq 0 ] && [ "$colours" -ge 8 ] && head -n 1 "$T/view.txt" | grep -q "^pid $P fd $DMABUF: dmabuf, YUYV 640x360 stride $STRIDE offset 0 (VIDIOC_G_FMT"; then
+	pass "image-view"
+else
+	fail "image-view: exit $rc, $colours colours on line 12: $(head -n 1 "$T/view.txt") $(cat "$T/view.err")"
+fi
+
+if command -v memfd-producer >/dev/null 2>&1; then
+	memfd-producer >"$T/memfd.out" 2>&1 &
+	PIDS="$PIDS $!"
+	if wait_line "$T/memfd.out" '^pid ' 100; then
+		MP=$(sed -n 's/.*pid \([0-9]*\).*/\1/p' "$T/memfd.out" | head -n 1)
+		MFD=$(sed -n 's/.* fd \([0-9]*\).*/\1/p' "$T/memfd.out" | head -n 1)
+		adopt "$MP" "$MFD" --format auto --image "$T/memfd.png" >"$T/m.out" 2>"$T/m.err"
+		rc=$?
+		if [ $rc -eq 1 ] && [ "$(wc -l <"$T/m.err")" -eq 1 ] && [ ! -e "$T/memfd.png" ] &&
+		   grep -q "^adopt: pid $MP fd $MFD: --format auto: this is a memfd: .*(EINVAL)$" "$T/m.err"; then
+			pass "image-auto-memfd"
+		else
+			fail "image-auto-memfd: exit $rc: $(tr '\n' '|' <"$T/m.err")"
+		fi
+	else
+		fail "image-auto-memfd: memfd-producer did not start: $(cat "$T/memfd.out")"
+	fi
+else
+	fail "image-auto-memfd: memfd-producer missing"
+fi
+
+if command -v dmabuf-producer >/dev/null 2>&1; then
+	dmabuf-producer --exporter vgem --size 65536 >"$T/dmabuf.out" 2>"$T/dmabuf.err" &
+	PIDS="$PIDS $!"
+	if wait_line "$T/dmabuf.out" '^pid ' 200; then
+		DP=$(sed -n 's/.*pid \([0-9]*\).*/\1/p' "$T/dmabuf.out" | head -n 1)
+		DFD=$(sed -n 's/.* fd \([0-9]*\).*/\1/p' "$T/dmabuf.out" | head -n 1)
+		adopt "$DP" "$DFD" --format auto --image "$T/vgem.png" >"$T/d.out" 2>"$T/d.err"
+		rc=$?
+		if [ $rc -eq 1 ] && [ "$(wc -l <"$T/d.err")" -eq 1 ] && [ ! -e "$T/vgem.png" ] &&
+		   grep -q "^adopt: pid $DP fd $DFD: --format auto: pid $DP holds no V4L2 capture device .*(ENODEV)$" "$T/d.err"; then
+			pass "image-auto-novideo"
+		else
+			fail "image-auto-novideo: exit $rc: $(tr '\n' '|' <"$T/d.err")"
+		fi
+	else
+		fail "image-auto-novideo: dmabuf-producer did not start: $(cat "$T/dmabuf.out" "$T/dmabuf.err")"
+	fi
+else
+	fail "image-auto-novideo: dmabuf-producer missing"
+fi
