@@ -312,29 +312,15 @@ struct FrameTests {
     }
 
     @Test("Xvfb's framebuffer (a System V segment after its XWD header) as PNG: the colour xsetroot painted",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/Xvfb")
+          .enabled(if: XvfbServer.installed
                    && FileManager.default.isExecutableFile(atPath: "/usr/bin/xsetroot") && hasFFmpeg,
                    "needs Debian's xvfb, x11-xserver-utils and ffmpeg: NOT RUN"))
     func xvfb() throws {
         let dir = try TempDir("frame-xvfb")
-        let display = ":\(190 + getpid() % 100)"
-        // -noreset: else the server resets, and repaints its root black,
-        // when xsetroot (its last client) disconnects.
-        let server = try Spawned("/usr/bin/Xvfb", [display, "-shmem", "-noreset", "-screen", "0", "320x200x24", "-nolisten", "tcp"],
-                                 captureStderr: true)
-        defer { server.killAndWait() }
-        var row: [String: Any]?
-        let listed = try eventually(timeout: 30) {
-            let list = try Run.adopt(["list", "--json", String(server.pid)])
-            row = (list.json["buffers"] as? [[String: Any]])?.first { $0["type"] as? String == "sysv" }
-            return row != nil
-        }
-        try #require(listed, "Xvfb mapped no System V segment within 30 s")
-        if let shmid = row?["shmid"] as? Int { shmctl(Int32(shmid), IPC_RMID, nil) }
-        let painted = try Run.program("/usr/bin/env", ["DISPLAY=\(display)", "/usr/bin/xsetroot", "-solid", "#336699"])
+        let xvfb = try XvfbServer(display: 190 + getpid() % 100)
+        let painted = try xvfb.paintRoot("#336699")
         try #require(painted.status == 0, "xsetroot: \(painted.stderr)")
-        let range = (row?["mappings"] as? [String])?.first?.split(separator: " ").first?.split(separator: "-") ?? []
-        let address = "0x" + String(range.first ?? "0")
+        let server = xvfb.server, address = xvfb.address
         // The XWD file header: 25 big-endian CARD32s; header_size (0) counts
         // the window name after them, ncolors (19) XWDColors of 12 bytes
         // follow it, then the pixels; bytes_per_line is field 12.
@@ -353,7 +339,7 @@ struct FrameTests {
         for i in stride(from: 0, to: pixels.count, by: 4) where pixels[i..<(i + 3)] != [0x33, 0x66, 0x99] { other += 1 }
         #expect(other == 0, "\(other) pixels are not #336699")
         // The same frame by shmid (adopt sysv), byte for byte the same PNG.
-        if let shmid = row?["shmid"] as? Int {
+        if let shmid = xvfb.row["shmid"] as? Int {
             let bySysv = try Run.adopt(["sysv", String(shmid), "--format", "XR24", "--size", "320x200",
                                         "--stride", String(field(12)), "--offset", String(offset), "--image", dir.file("sysv.png")])
             #expect(bySysv.status == 0, "\(bySysv.stderr)")

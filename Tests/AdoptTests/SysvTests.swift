@@ -217,42 +217,20 @@ struct SysvTests {
     }
 
     @Test("Xvfb -shmem: its framebuffer segment is listed with its size and dumped equal to the server's memory",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/Xvfb"), "needs Debian's xvfb: NOT RUN"))
+          .enabled(if: XvfbServer.installed, "needs Debian's xvfb: NOT RUN"))
     func xvfb() throws {
         let dir = try TempDir("xvfb")
-        let display = ":\(90 + getpid() % 100)"
-        // -noreset: else the server resets when xsetroot, its last client,
-        // disconnects, and repaints the root black.
-        let server = try Spawned("/usr/bin/Xvfb", [display, "-shmem", "-noreset", "-screen", "0", "320x200x24", "-nolisten", "tcp"],
-                                 captureStderr: true)
-        defer { server.killAndWait() }
-        // Ready once it maps its framebuffer segment.
-        var row: [String: Any]?
-        let listed = try eventually(timeout: 30) {
-            let list = try Run.adopt(["list", "--json", String(server.pid)])
-            row = (list.json["buffers"] as? [[String: Any]])?.first { $0["type"] as? String == "sysv" }
-            return row != nil
-        }
-        try #require(listed, "Xvfb mapped no System V segment within 30 s")
-        let size = row?["size"] as? Int ?? 0
-        // Killed, the server would leave its segment behind: marked for
-        // destruction now, it goes when the server does.
-        if let shmid = row?["shmid"] as? Int { shmctl(Int32(shmid), IPC_RMID, nil) }
-        #expect(size >= 320 * 200 * 4, "a 320x200 framebuffer of 32-bit pixels: \(size) bytes")
-        if FileManager.default.isExecutableFile(atPath: "/usr/bin/xsetroot") {
-            _ = try Run.program("/usr/bin/env", ["DISPLAY=\(display)", "/usr/bin/xsetroot", "-solid", "#336699"])
-        }
-        let range = (row?["mappings"] as? [String])?.first?.split(separator: " ").first?.split(separator: "-") ?? []
-        let start = UInt64(range.first ?? "", radix: 16) ?? 0
-        let dump = try Run.adopt(["--via", "procfs", String(server.pid), "--map", "0x" + String(start, radix: 16),
-                                  "--dump", dir.file("fb.bin")])
+        let xvfb = try XvfbServer(display: 90 + getpid() % 100)
+        #expect(xvfb.size >= 320 * 200 * 4, "a 320x200 framebuffer of 32-bit pixels: \(xvfb.size) bytes")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/xsetroot") { _ = try xvfb.paintRoot("#336699") }
+        let dump = try Run.adopt(["--via", "procfs", String(xvfb.pid), "--map", xvfb.address, "--dump", dir.file("fb.bin")])
         #expect(dump.status == 0, "\(dump.stderr)")
         let dumped = try Data(contentsOf: URL(fileURLWithPath: dir.file("fb.bin")))
         // The server's memory at the mapping, through /proc/PID/mem.
-        let mem = FileHandle(forReadingAtPath: "/proc/\(server.pid)/mem")
-        try mem?.seek(toOffset: start)
+        let mem = FileHandle(forReadingAtPath: "/proc/\(xvfb.pid)/mem")
+        try mem?.seek(toOffset: UInt64(xvfb.address.dropFirst(2), radix: 16) ?? 0)
         let memory = try mem?.read(upToCount: dumped.count) ?? Data()
-        #expect(dumped.count == size)
+        #expect(dumped.count == xvfb.size)
         #expect(dumped == memory)
         #expect(dumped.contains(0x99), "xsetroot's colour is in the framebuffer")
     }

@@ -73,3 +73,15 @@ reload() {
 	*) insmod /lib/modules/remotefd.ko legacy_proc=1 "$@" ;;
 	esac
 }
+
+# wait_line FILE PATTERN [TENTHS]: until a line of FILE matches (TCG is
+# slow); 1 after TENTHS tenths of a second (default 600).
+wait_line() {
+	n=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		n=$((n + 1))
+		[ "$n" -gt "${3:-600}" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}

@@ -47,15 +47,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_line() {
-	n=0
-	while ! grep -q "$2" "$1" 2>/dev/null; do
-		n=$((n + 1))
-		[ "$n" -gt "${3:-600}" ] && return 1
-		sleep 0.1
-	done
-	return 0
-}
 hexadd() { printf '0x%x' $(($1 + $2)); }
 
 # ---- memfd and shm ----

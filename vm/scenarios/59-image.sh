@@ -35,16 +35,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_line() {
-	n=0
-	while ! grep -q "$2" "$1" 2>/dev/null; do
-		n=$((n + 1))
-		[ "$n" -gt "${3:-600}" ] && return 1
-		sleep 0.1
-	done
-	return 0
-}
-
 # png_size FILE: "WIDTHxHEIGHT" from the IHDR chunk (bytes 16-23, big-endian)
 png_size() {
 	set -- $(od -An -tu1 -j16 -N8 "$1")
