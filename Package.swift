@@ -7,7 +7,7 @@ import PackageDescription
 //   CShims ← RemoteFD ← RemoteFDHandOff ← RemoteFDKeeper
 //               ↑   ↖ RemoteFDCapture
 //               ├── MemfdPlugin, ShmPlugin, DmabufPlugin, SysvPlugin (one handler each)
-//               ├── RemoteFDImage (frames: libyuv, libspng)
+//               ├── RemoteFDImage (frames: libyuv, libspng, libsixel)
 //               └── adopt (the CLI: composes all of the above)
 //
 // swift-log: RemoteFD and adopt log through it, only with --verbose.
@@ -21,7 +21,8 @@ import PackageDescription
 //   the CLI a case of `HandOn` (Sources/adopt/HandOn.swift);
 // - the keeper's protocol (`KeeperRequest`) and server: RemoteFDKeeper;
 // - capture on exit: RemoteFDCapture;
-// - a buffer as a picture (pixel formats, PNG, the terminal): RemoteFDImage;
+// - a buffer as a picture (pixel formats, PNG, the terminal and its
+//   graphics protocols): RemoteFDImage;
 // - a subcommand: a file in Sources/adopt, listed in AdoptCommand.
 let package = Package(
     name: "remotefd",
@@ -98,15 +99,19 @@ let package = Package(
             path: "Sources/Plugins/Sysv"),
 
         // Frames: pixel formats, conversion to RGB (libyuv), PNG (libspng),
-        // a terminal picture, the format a V4L2 device captures in.
+        // a terminal picture (half blocks, kitty's graphics protocol, sixel
+        // with libsixel), the format a V4L2 device captures in.
         .systemLibrary(
             name: "CSpng", path: "Sources/CSpng", pkgConfig: "spng",
             providers: [.apt(["libspng-dev"])]),
+        .systemLibrary(
+            name: "CSixel", path: "Sources/CSixel", pkgConfig: "libsixel",
+            providers: [.apt(["libsixel-dev"])]),
         // libyuv has no pkg-config file: its module map links -lyuv.
         .systemLibrary(name: "CYuv", path: "Sources/CYuv", providers: [.apt(["libyuv-dev"])]),
         .target(
             name: "RemoteFDImage",
-            dependencies: ["RemoteFD", "CShims", "CSpng", "CYuv", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["RemoteFD", "CShims", "CSpng", "CSixel", "CYuv", .product(name: "SystemPackage", package: "swift-system")],
             path: "Sources/Image"),
 
         .executableTarget(

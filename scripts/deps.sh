@@ -10,7 +10,7 @@
 set -euo pipefail
 
 packages=(gcc make pkg-config libdrm-dev python3 util-linux xvfb x11-xserver-utils
-	libspng-dev libyuv-dev zlib1g-dev dpkg-dev ffmpeg tmux)
+	libspng-dev libyuv-dev libsixel-dev zlib1g-dev dpkg-dev ffmpeg tmux)
 if [[ "${1:-}" == "--vm" ]]; then
 	packages+=(qemu-system-x86 busybox-static gcc-multilib libc6-dev cpio gzip xz-utils zstd
 		mmdebstrap debian-archive-keyring

@@ -11,7 +11,8 @@
 # The version is debian/changelog's. Needs Swift 6 on PATH (not a Debian
 # package; the CLI is linked statically, so the packages do not need it) and,
 # as root, installs the Debian build dependencies it misses (debhelper,
-# dh-dkms, libdrm-dev, libspng-dev, libyuv-dev, zlib1g-dev, pkgconf, lintian;
+# dh-dkms, libdrm-dev, libspng-dev, libyuv-dev, libsixel-dev, zlib1g-dev,
+# pkgconf, lintian;
 # libspng.a is built from Debian's source package by scripts/static-libs.sh).
 #
 # Usage: scripts/package.sh [--no-lintian]
@@ -25,7 +26,7 @@ lint=1
 command -v swift >/dev/null || { say "package: swift (6.x) must be on PATH"; exit 2; }
 
 need=()
-for p in debhelper dh-dkms libdrm-dev libspng-dev libyuv-dev zlib1g-dev pkgconf lintian dpkg-dev; do
+for p in debhelper dh-dkms libdrm-dev libspng-dev libyuv-dev libsixel-dev zlib1g-dev pkgconf lintian dpkg-dev; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need+=("$p")
 done
 if ((${#need[@]})); then

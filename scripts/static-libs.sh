@@ -11,7 +11,8 @@
 #              libz.a members added to the archive (a static link takes
 #              libraries in an order SwiftPM decides: libspng.a brings its
 #              zlib along). Nothing is vendored in the repository.
-# (libyuv-dev and zlib1g-dev ship libyuv.a and libz.a; libdrm-dev libdrm.a.)
+# (libyuv-dev and zlib1g-dev ship libyuv.a and libz.a; libdrm-dev libdrm.a;
+# libsixel-dev libsixel.a, which needs libm alone.)
 # Cached in $RFD_STATIC_LIBS (default .build-static in the repository,
 # ignored by git) until the installed version changes. Needs dpkg-dev
 # (dpkg-source) and the network the first time.

@@ -124,6 +124,9 @@ public enum FrameError: Error, CustomStringConvertible, Sendable, Equatable {
     case formatUnknown(String, Errno)
     /// A conversion or scaling call of libyuv failed (its return value).
     case conversionFailed(String, Int32)
+    /// Encoding a picture for the terminal failed: the library and step,
+    /// and the status it returned where it has one (libsixel's SIXELSTATUS).
+    case encodingFailed(String, Int32?)
 
     public var description: String {
         switch self {
@@ -151,6 +154,8 @@ public enum FrameError: Error, CustomStringConvertible, Sendable, Equatable {
             return why
         case .conversionFailed(let call, let rc):
             return "libyuv \(call) failed (returned \(rc))"
+        case .encodingFailed(let step, let status):
+            return "\(step) failed" + (status.map { " (status 0x\(String($0, radix: 16)))" } ?? "")
         }
     }
 
@@ -158,7 +163,7 @@ public enum FrameError: Error, CustomStringConvertible, Sendable, Equatable {
     public var errno: Errno {
         switch self {
         case .shrank: return .noData
-        case .conversionFailed: return .ioError
+        case .conversionFailed, .encodingFailed: return .ioError
         case .formatUnknown(_, let errno): return errno
         default: return .invalidArgument
         }

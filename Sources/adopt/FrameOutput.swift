@@ -22,14 +22,19 @@ struct FrameOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Write the frame as a PNG to FILE ('-': standard output), all or nothing; with --follow, FILE-0001.png, FILE-0002.png, … each round.", valueName: "FILE"))
     var image: String?
 
-    @Flag(name: .long, help: "Draw the frame in the terminal (24-bit colour half blocks, scaled to fit it); the default preview with --format when standard output is a terminal. With --follow, redrawn in place.")
+    @Flag(name: .long, help: "Draw the frame in the terminal, scaled to fit it (--view-mode: kitty's graphics protocol, sixel or 24-bit colour half blocks); the default preview with --format when standard output is a terminal. With --follow, redrawn in place.")
     var view = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "How --view draws: kitty (kitty's graphics protocol), sixel, blocks (24-bit colour half blocks), or auto: what the terminal answers to kitty's query and to DA1 (within 200 ms; half blocks if it does not answer, and when standard output is not a terminal).",
+        valueName: "MODE"))
+    var viewMode: ViewMode?
 
     /// What was asked, nil without --format (then the others are refused).
     func request() throws -> FrameRequest? {
         guard let format else {
-            if size != nil || stride != nil || image != nil || view {
-                throw ValidationError("--size, --stride, --image and --view need --format")
+            if size != nil || stride != nil || image != nil || view || viewMode != nil {
+                throw ValidationError("--size, --stride, --image, --view and --view-mode need --format")
             }
             return nil
         }
@@ -43,7 +48,26 @@ struct FrameOptions: ParsableArguments {
         }
         if let stride, stride <= 0 { throw ValidationError("--stride must be > 0") }
         if image != nil && view { throw ValidationError("choose one of --image and --view") }
-        return FrameRequest(format: format, size: size, stride: stride, image: image, view: view)
+        if image != nil && viewMode != nil { throw ValidationError("--view-mode is how --view draws: not with --image") }
+        return FrameRequest(format: format, size: size, stride: stride, image: image, view: view,
+                            viewMode: viewMode ?? .auto)
+    }
+}
+
+/// `--view-mode`: a graphics protocol, or auto (ask the terminal).
+enum ViewMode: String, CaseIterable, ExpressibleByArgument, Equatable {
+    case auto, kitty, sixel, blocks
+
+    /// The mode to draw in: as given, or for auto, when standard output is
+    /// a terminal, what the controlling terminal answers (half blocks if
+    /// nothing in time); half blocks for auto into a pipe or a file.
+    func resolve(isTerminal: Bool = isatty(STDOUT_FILENO) == 1) -> TerminalGraphics.Mode {
+        switch self {
+        case .kitty: return .kitty
+        case .sixel: return .sixel
+        case .blocks: return .blocks
+        case .auto: return isTerminal ? TerminalGraphics.detect() : .blocks
+        }
     }
 }
 
@@ -55,6 +79,7 @@ struct FrameRequest: Equatable {
     var stride: Int?
     var image: String?
     var view = false
+    var viewMode: ViewMode = .auto
 
     var isAuto: Bool { format.lowercased() == "auto" }
 
@@ -181,13 +206,15 @@ struct FrameOutput {
         }
     }
 
-    /// `--view`: a line naming the frame, and the picture, fitted to the
-    /// terminal (TIOCGWINSZ, else 80x24) less the header's lines and one
-    /// for the prompt after.
+    /// `--view`: a line naming the frame, and the picture in the mode
+    /// `--view-mode` gives, fitted to the terminal (TIOCGWINSZ, else 80x24)
+    /// less the header's lines and one for the prompt after.
     func view() throws {
         let image = try spec.read(access, file)
+        let mode = request.viewMode.resolve()
+        let text = try picture(image, header: header, mode: mode)
         print(header)
-        print(try picture(image, header: header), terminator: "")
+        print(text, terminator: "")
         fflush(nil)
     }
 
@@ -197,26 +224,35 @@ struct FrameOutput {
     }
 
     /// The picture fitted to the terminal below `header` (the lines it
-    /// wraps to counted), leaving the last line free.
-    func picture(_ image: RGBAImage, header: String) throws -> String {
+    /// wraps to counted), leaving the last line free; for sixel and kitty
+    /// at the terminal's cell size in pixels (TIOCGWINSZ, else 8x16).
+    func picture(_ image: RGBAImage, header: String, mode: TerminalGraphics.Mode,
+                 imageID: UInt32? = nil) throws -> String {
         let terminal = TerminalPicture.terminalSize() ?? (80, 24)
         let headerLines = max(1, (header.count + terminal.columns - 1) / terminal.columns)
-        let cells = TerminalPicture.fit(width: image.width, height: image.height,
-                                        columns: terminal.columns, rows: max(1, terminal.rows - headerLines - 1))
         do {
-            return try TerminalPicture.halfBlocks(image, columns: cells.columns, rows: cells.rows)
+            return try TerminalPicture.picture(image, mode: mode, columns: terminal.columns,
+                                               rows: max(1, terminal.rows - headerLines - 1),
+                                               cell: TerminalPicture.cellSize() ?? TerminalPicture.defaultCellSize,
+                                               imageID: imageID)
         } catch {
             throw file.error(error.errno, error.description)
         }
     }
 
     /// `--follow` with `--image` (numbered files) or `--view` (redrawn in
-    /// place): every `seconds`, `count` times or until interrupted. A round
-    /// that fails says why on stderr and the next one tries again.
+    /// place: the cursor home, the header, the picture, the rest of the
+    /// screen cleared; with kitty's protocol the picture before deleted, one
+    /// image id, this process's pid, for all rounds): every `seconds`,
+    /// `count` times or until interrupted. A round that fails says why on
+    /// stderr and the next one tries again.
     func follow(every seconds: Double, count: Int?, owner: TargetProcess?) {
         var tick = 0
         var ownerReported = false
-        if request.view { print("\u{1B}[H\u{1B}[2J", terminator: "") }
+        let mode = request.image == nil ? request.viewMode.resolve() : .blocks
+        let imageID = UInt32(truncatingIfNeeded: getpid())
+        var drawn = false
+        if request.image == nil { print("\u{1B}[H\u{1B}[2J", terminator: "") }
         while count.map({ tick < $0 }) ?? true {
             if tick > 0 { sleepSeconds(seconds) }
             tick += 1
@@ -233,8 +269,10 @@ struct FrameOutput {
                 } else {
                     let state = owner == nil ? "" : alive ? " [owner alive]" : " [owner gone]"
                     let line = "\(header) [\(tick)]\(state)"
-                    let text = try picture(image, header: line)
-                    print("\u{1B}[H\(line)\u{1B}[K\n\(text)\u{1B}[J", terminator: "")
+                    let text = try picture(image, header: line, mode: mode, imageID: mode == .kitty ? imageID : nil)
+                    let delete = mode == .kitty && drawn ? TerminalGraphics.kittyDelete(imageID: imageID) : ""
+                    print("\u{1B}[H\(line)\u{1B}[K\n\(delete)\(text)\u{1B}[J", terminator: "")
+                    drawn = true
                 }
             } catch {
                 printError("adopt: \(error)")

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
+import RemoteFDImage
 import Testing
 import TestSupport
 
@@ -263,7 +264,8 @@ struct FrameTests {
             for pid in panes.split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
             _ = try? tmux(["kill-server"])
         }
-        let command = "\(Products.path("adopt")) \(producer.pid) \(producer.fd()) --format XR24 --size 8x8 --view; sleep 60"
+        // Half blocks asked for: a tmux with sixel (3.4+, built so) would answer DA1 with 4.
+        let command = "\(Products.path("adopt")) \(producer.pid) \(producer.fd()) --format XR24 --size 8x8 --view --view-mode blocks; sleep 60"
         let started = try tmux(["new-session", "-d", "-s", "view", "-x", "40", "-y", "20", command])
         try #require(started.status == 0, "tmux: \(started.stderr)")
         var cells: [Cell] = []
@@ -297,7 +299,7 @@ struct FrameTests {
         #expect(seen.count == 4 && seen.values.allSatisfy { $0 >= 7 * 14 }, "\(seen)")
 
         // --follow --view: redrawn in place, one header on the screen, the last round's.
-        let follow = "\(Products.path("adopt")) \(producer.pid) \(producer.fd()) --format XR24 --size 8x8 --view --follow --interval 0.05 --count 3; sleep 60"
+        let follow = "\(Products.path("adopt")) \(producer.pid) \(producer.fd()) --format XR24 --size 8x8 --view --view-mode blocks --follow --interval 0.05 --count 3; sleep 60"
         let again = try tmux(["new-session", "-d", "-s", "follow", "-x", "60", "-y", "20", follow])
         try #require(again.status == 0, "tmux: \(again.stderr)")
         let redrawn = try eventually(timeout: 20) {
@@ -309,6 +311,188 @@ struct FrameTests {
         #expect(!screen.contains("[1]") && !screen.contains("[2]"), "\(screen)")
         let followCells = Self.halfBlockCells(try tmux(["capture-pane", "-e", "-p", "-t", "follow"]).stdout)
         #expect(followCells.first?.fg == red && followCells.last?.bg == white, "\(followCells.first.map { "\($0)" } ?? "no cells")")
+
+        // --view-mode auto (the default) in tmux: it answers DA1 itself and
+        // drops kitty's query; nothing of the exchange shows in the pane,
+        // and the picture is drawn (half blocks unless that tmux has sixel).
+        let auto = "\(Products.path("adopt")) \(producer.pid) \(producer.fd()) --format XR24 --size 8x8 --view; printf status=%s $?; sleep 60"
+        let asked = try tmux(["new-session", "-d", "-s", "auto", "-x", "60", "-y", "20", auto])
+        try #require(asked.status == 0, "tmux: \(asked.stderr)")
+        let answered = try eventually(timeout: 20) {
+            screen = try tmux(["capture-pane", "-p", "-t", "auto"]).stdout
+            return screen.contains("status=")
+        }
+        try #require(answered, "adopt did not finish in the pane: \(screen)")
+        #expect(screen.contains("status=0") && screen.contains("pid \(producer.pid) fd \(producer.fd()): memfd"), "\(screen)")
+        for leak in ["Gi=31", "OK", "[?", "62;", ";2c", "AAAA"] { #expect(!screen.contains(leak), "\(leak) in \(screen)") }
+    }
+
+    /// A terminal for one command: a pty of 80x24 cells and 800x480 pixels
+    /// (cells of 10x20) whose slave is the command's controlling terminal,
+    /// standard input and output (its stderr is this script's). argv[1]
+    /// says how it answers kitty's query and DA1: kitty (OK, then DA1
+    /// without 4), sixel (DA1 with 4), none (nothing), term (nothing, and
+    /// SIGTERM to the command once it has asked). What the command wrote
+    /// to the terminal is the script's stdout; its stderr says "pid P",
+    /// then "exit N" (-SIG if killed) and the pty's settings after:
+    /// "termios: canonical echo" once they are restored.
+    static let pythonTerminal = #"""
+        import fcntl, os, select, signal, struct, sys, termios, time
+        answer, command = sys.argv[1], sys.argv[2:]
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 800, 480))
+        pid = os.fork()
+        if pid == 0:
+            os.close(master)
+            # Not ignored or blocked, as a test runner may have them.
+            sigs = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+            for sig in sigs:
+                signal.signal(sig, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, sigs)
+            os.setsid()
+            fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+            os.dup2(slave, 0)
+            os.dup2(slave, 1)
+            os.close(slave)
+            os.execv(command[0], command)
+        print("pid", pid, file=sys.stderr, flush=True)
+        out, asked, status = bytearray(), set(), None
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                out += os.read(master, 65536)
+            elif status is not None:
+                break
+            if status is None:
+                done, st = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    status = st
+            if b"\x1b_Gi=31," in out and "kitty" not in asked:
+                asked.add("kitty")
+                if answer == "kitty":
+                    os.write(master, b"\x1b_Gi=31;OK\x1b\\")
+            if b"\x1b[c" in out and "da1" not in asked:
+                asked.add("da1")
+                if answer == "kitty":
+                    os.write(master, b"\x1b[?62;22c")
+                elif answer == "sixel":
+                    os.write(master, b"\x1b[?62;4;22c")
+                elif answer == "term":
+                    os.kill(pid, signal.SIGTERM)
+        if status is None:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            print("timeout", file=sys.stderr)
+        else:
+            print("exit", os.waitstatus_to_exitcode(status), file=sys.stderr)
+        lflag = termios.tcgetattr(slave)[3]
+        print("termios:", "canonical" if lflag & termios.ICANON else "raw",
+              "echo" if lflag & termios.ECHO else "noecho", file=sys.stderr)
+        sys.stdout.buffer.write(out)
+        """#
+
+    /// What `adopt ARGUMENTS` wrote to `pythonTerminal` answering `answer`,
+    /// its pid, and the script's lines about it.
+    static func inTerminal(_ answer: String, _ arguments: [String]) throws -> (output: String, pid: String, report: [String]) {
+        let run = try Run.program("python3", ["-c", pythonTerminal, answer, Products.path("adopt")] + arguments)
+        let report = run.stderr.split(separator: "\n").map(String.init)
+        let pid = report.first { $0.hasPrefix("pid ") }.map { String($0.dropFirst(4)) } ?? "?"
+        return (run.stdout, pid, report)
+    }
+
+    static let kittyImage = "\u{1B}_Ga=T,f=100,"
+    static let sixelStart = "\u{1B}P"
+
+    @Test("--view asks the terminal (a pty): kitty's OK draws with kitty's protocol, DA1 with 4 with sixel, no answer with half blocks; the pty's settings restored",
+          arguments: ["kitty", "sixel", "none"])
+    func viewDetects(answer: String) throws {
+        let dir = try TempDir("frame-pty")
+        let producer = try Self.producer("QUAD", dir)
+        let (output, _, report) = try Self.inTerminal(answer, [String(producer.pid), String(producer.fd()),
+                                                               "--format", "XR24", "--size", "8x8", "--view"])
+        #expect(report.contains("exit 0") && report.contains("termios: canonical echo"), "\(report)")
+        // The queries, kitty's first, then the header and the picture.
+        let query = TerminalGraphics.kittyQuery + TerminalGraphics.deviceAttributesQuery
+        #expect(output.hasPrefix(query), "\(output.prefix(80).debugDescription)")
+        #expect(output.contains("pid \(producer.pid) fd \(producer.fd()): memfd, XR24 8x8 stride 32 offset 0\r\n"))
+        // 80x24 cells of 10x20 pixels, less the header and the last line:
+        // 80x22 cells, 800x440 pixels; the 8x8 frame fills 440x440, 44x22 cells.
+        switch answer {
+        case "kitty":
+            #expect(!output.contains(Self.sixelStart) && !output.contains("\u{2580}"))
+            let chunks = output.components(separatedBy: Self.kittyImage).dropFirst()
+            try #require(chunks.count == 1, "\(output.debugDescription)")
+            #expect(chunks[chunks.startIndex].hasPrefix("m=0,c=44,r=22,q=2;"))
+            let payload = chunks[chunks.startIndex].split(separator: ";", maxSplits: 1)[1].prefix { $0 != "\u{1B}" }
+            let png = try #require(Data(base64Encoded: String(payload)).map { [UInt8]($0) })
+            #expect(Array(png[0..<4]) == [0x89, 0x50, 0x4e, 0x47] && Array(png[16..<24]) == [0, 0, 0, 8, 0, 0, 0, 8])
+        case "sixel":
+            #expect(!output.contains(Self.kittyImage) && !output.contains("\u{2580}"))
+            let sixel = try #require(output.range(of: Self.sixelStart).map { output[$0.lowerBound...] })
+            let q = try #require(sixel.firstIndex(of: "q"))
+            #expect(sixel[sixel.index(after: q)...].hasPrefix("\"1;1;440;440"), "\(sixel.prefix(40).debugDescription)")
+            for colour in ["2;100;0;0", "2;0;100;0", "2;0;0;100", "2;100;100;100"] {
+                #expect(sixel.contains(colour), "\(colour)")
+            }
+            #expect(sixel.contains("\u{1B}\\\r\n"))
+        default:
+            #expect(!output.contains(Self.kittyImage) && !output.contains(Self.sixelStart))
+            // 8x8 fitted to 80x22 cells of 1x2 pixels: 44 columns, 22 lines.
+            let lines = output.components(separatedBy: "\r\n").filter { $0.contains("\u{2580}") }
+            #expect(lines.count == 22, "\(lines.count) lines of half blocks")
+        }
+    }
+
+    @Test("--view: a signal while the terminal is asked leaves its settings restored")
+    func viewSignalRestores() throws {
+        let dir = try TempDir("frame-pty-term")
+        let producer = try Self.producer("QUAD", dir)
+        let (_, _, report) = try Self.inTerminal("term", [String(producer.pid), String(producer.fd()),
+                                                          "--format", "XR24", "--size", "8x8", "--view"])
+        #expect(report.contains("exit -15") && report.contains("termios: canonical echo"), "\(report)")
+    }
+
+    @Test("--view into a pipe asks nothing and draws half blocks; --view-mode kitty or sixel draws that anyway")
+    func viewPiped() throws {
+        let dir = try TempDir("frame-pipe")
+        let producer = try Self.producer("QUAD", dir)
+        let frame = [String(producer.pid), String(producer.fd()), "--format", "XR24", "--size", "8x8", "--view"]
+        let plain = try Run.adopt(frame)
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(!plain.stdout.contains("\u{1B}_G") && !plain.stdout.contains("\u{1B}[c") && plain.stdout.contains("\u{2580}"))
+        // Not a terminal: 80x24 cells of 8x16 pixels assumed; 8x8 in 80x22: 352x352.
+        let sixel = try Run.adopt(frame + ["--view-mode", "sixel"])
+        #expect(sixel.status == 0, "\(sixel.stderr)")
+        #expect(sixel.stdout.contains("\u{1B}Pq\"1;1;352;352") || sixel.stdout.contains("q\"1;1;352;352"), "\(sixel.stdout.prefix(120).debugDescription)")
+        #expect(!sixel.stdout.contains("\u{1B}[c"))
+        let kitty = try Run.adopt(frame + ["--view-mode", "kitty"])
+        #expect(kitty.status == 0, "\(kitty.stderr)")
+        #expect(kitty.stdout.contains(Self.kittyImage + "m=0,c=44,r=22,q=2;"), "\(kitty.stdout.prefix(120).debugDescription)")
+        let blocks = try Run.adopt(frame + ["--view-mode", "blocks"])
+        #expect(blocks.stdout == plain.stdout)
+    }
+
+    @Test("--follow --view with kitty's protocol: one image id, the picture before deleted each round; with sixel redrawn from home")
+    func followGraphics() throws {
+        let dir = try TempDir("frame-pty-follow")
+        let producer = try Self.producer("QUAD", dir)
+        let follow = [String(producer.pid), String(producer.fd()), "--format", "XR24", "--size", "8x8", "--view",
+                      "--follow", "--interval", "0.05", "--count", "3"]
+        let kitty = try Self.inTerminal("kitty", follow)
+        #expect(kitty.report.contains("exit 0"), "\(kitty.report)")
+        let id = kitty.pid
+        #expect(kitty.output.components(separatedBy: Self.kittyImage + "m=0,c=44,r=22,q=2,i=\(id);").count == 4,
+                "\(kitty.output.debugDescription)")
+        #expect(kitty.output.components(separatedBy: "\u{1B}_Ga=d,d=I,i=\(id),q=2\u{1B}\\").count == 3)
+        // Asked once, before the first round.
+        #expect(kitty.output.components(separatedBy: TerminalGraphics.kittyQuery).count == 2)
+        #expect(kitty.output.contains("[3]") && kitty.output.components(separatedBy: "\u{1B}[H").count == 5)
+        let sixel = try Self.inTerminal("sixel", follow)
+        #expect(sixel.report.contains("exit 0"), "\(sixel.report)")
+        #expect(sixel.output.components(separatedBy: Self.sixelStart).count == 4)
+        #expect(sixel.output.components(separatedBy: "\u{1B}[H").count == 5)
+        #expect(!sixel.output.contains(Self.kittyImage))
     }
 
     @Test("Xvfb's framebuffer (a System V segment after its XWD header) as PNG: the colour xsetroot painted",

@@ -9,6 +9,7 @@
  *                  errno names
  *   sockets.c      SCM_RIGHTS, SO_PEERCRED, Unix addresses, accept4, timeouts
  *   signals.c      termination signals as an fd (signalfd)
+ *   tty.c          a terminal out of canonical mode for a query, restored
  *   ptrace.c       ptrace(2) and waitpid status decoding
  *   proc_events.c  the netlink process-events connector
  *   v4l2.c         the format a V4L2 video device captures in (read-only)
@@ -167,6 +168,18 @@ int rfd_termination_signalfd(void);
 int rfd_read_signalfd(int fd);
 /* Unblocks what rfd_termination_signalfd blocked (before exec). */
 int rfd_unblock_termination_signals(void);
+
+/* ---- tty.c ---- */
+
+/*
+ * Terminal `fd` without ICANON, ECHO, IEXTEN, ICRNL and IXON (ISIG kept),
+ * VMIN 0, VTIME 0; its settings saved, and restored by rfd_tty_restore or
+ * by a handler of SIGINT, SIGTERM, SIGHUP and SIGQUIT (those not ignored)
+ * that then re-raises the signal to its previous disposition. One terminal at a time (EBUSY).
+ */
+int rfd_tty_raw(int fd);
+/* Restores what rfd_tty_raw changed (nothing if it did not): 0 or -1. */
+int rfd_tty_restore(void);
 
 /* ---- ptrace.c ---- */
 
