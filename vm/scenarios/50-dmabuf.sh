@@ -60,6 +60,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# wait_line FILE PATTERN [TENTHS]: until a line of FILE matches (TCG is
+# slow). This scenario keeps its own helpers: it does not source lib.sh.
+wait_line() {
+	n=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		n=$((n + 1))
+		[ "$n" -gt "${3:-600}" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
 # start_producer TAG ARGS...: runs dmabuf-producer ARGS until `stable`;
 # sets PPID_ (its pid) and leaves its stdout in $T/TAG.out.
 start_producer() {
