@@ -15,6 +15,8 @@
 #   image-view          --format auto --view (not a terminal: 80x24): a line
 #                       of the picture's middle has at least 8 colours (the
 #                       bars, their edges blended by the scaling)
+#   image-bars          the middle of each of vivid's 8 bars in the view is
+#                       within 3 of BT.601 (limited range) on the raw pixel
 #   image-auto-memfd    --format auto on a memfd: one line, exit 1, no file
 #   image-auto-novideo  --format auto on a dma-buf whose owner holds no video
 #                       device (dmabuf-producer, vgem): one line, exit 1
@@ -92,6 +94,35 @@ if [ $rc -eq 0 ] && [ "$colours" -ge 8 ] && head -n 1 "$T/view.txt" | grep -q "^
 	pass "image-view"
 else
 	fail "image-view: exit $rc, $colours colours on line 12: $(head -n 1 "$T/view.txt") $(cat "$T/view.err")"
+fi
+
+# The bars converted as BT.601 (limited range) says, from the raw bytes
+# (no ffmpeg in the guest; on the host FrameTests holds the same
+# conversion to ffmpeg): the middle cell of each bar on line 12 of the
+# view (80 cells of 8 pixels; cell 5 + 10k is inside bar k, away from its
+# edges, where the scaling sees one colour) within 3 of the formula on the
+# frame's pixel (40 + 80k, 180).
+if adopt "$P" "$DMABUF" --dump "$T/raw.yuyv" 2>"$T/raw.err"; then
+	bad=""
+	k=0
+	while [ $k -lt 8 ]; do
+		x=$((40 + 80 * k))
+		o=$((180 * STRIDE + (x / 2) * 4))
+		set -- $(od -An -tu1 -j $o -N 4 "$T/raw.yuyv")
+		want=$(awk -v y="$1" -v u="$2" -v v="$4" 'function c(a) { a = int(a + 0.5); return a < 0 ? 0 : a > 255 ? 255 : a }
+			BEGIN { yy = 1.164 * (y - 16); printf "%d %d %d", c(yy + 1.596 * (v - 128)), c(yy - 0.392 * (u - 128) - 0.813 * (v - 128)), c(yy + 2.017 * (u - 128)) }')
+		got=$(sed -n 12p "$T/view.txt" | awk -v col=$((5 + 10 * k)) '{
+			n = split($0, cells, "\342\226\200"); fg = ""
+			for (i = 1; i <= col + 1 && i <= n; i++)
+				if (match(cells[i], /\033\[38;2;[0-9]+;[0-9]+;[0-9]+m/)) fg = substr(cells[i], RSTART + 7, RLENGTH - 8)
+			gsub(";", " ", fg); print fg }')
+		ok=$(echo "$want $got" | awk '{ d = 0; for (i = 1; i <= 3; i++) { e = $i - $(i + 3); if (e < 0) e = -e; if (e > d) d = e }; print (NF == 6 && d <= 3) ? 1 : 0 }')
+		[ "$ok" = 1 ] || bad="$bad bar $k: want $want, got '$got';"
+		k=$((k + 1))
+	done
+	if [ -z "$bad" ]; then pass "image-bars"; else fail "image-bars:$bad"; fi
+else
+	fail "image-bars: $(cat "$T/raw.err")"
 fi
 
 if command -v memfd-producer >/dev/null 2>&1; then
