@@ -299,6 +299,9 @@ test_exporter() {
 
 	# The producer SIGKILLed: the buffer lives on in its other holders.
 	name="dmabuf-$e-survives-kill"
+	# The redirections happen in the children: last exporter's lines must
+	# not be there for wait_line to find before they run.
+	rm -f "$T/hold.out" "$T/watch.out"
 	"$PRODUCER" --hold "$P" "$F" >"$T/hold.out" 2>"$T/hold.err" &
 	H=$!
 	PIDS="$PIDS $H"
@@ -334,6 +337,7 @@ test_exporter() {
 		return
 	fi
 	LP=$PPID_
+	rm -f "$T/hold2.out"
 	"$PRODUCER" --hold "$LP" "$(fd_of "$e-list" 2)" >"$T/hold2.out" 2>"$T/hold2.err" &
 	H2=$!
 	PIDS="$PIDS $H2"
