@@ -108,3 +108,19 @@ func settledFDs(pid: Int32, expected: Set<Int>, timeout: Double = 3) -> Set<Int>
     }
     return now
 }
+
+/// The open fds of `pid` once they have stayed the same for 200 ms (at
+/// most `timeout` seconds): a server's table after it has finished with
+/// the connections just closed.
+func stableFDs(pid: Int32, timeout: Double = 3) -> Set<Int> {
+    let deadline = Date().addingTimeInterval(timeout)
+    var last = openFDs(pid: pid)
+    var unchanged = 0
+    while unchanged < 10 && Date() < deadline {
+        usleep(20_000)
+        let now = openFDs(pid: pid)
+        unchanged = now == last ? unchanged + 1 : 0
+        last = now
+    }
+    return last
+}
