@@ -27,7 +27,10 @@
 # the modules listed in vm/modules.list; see vm/README.md).
 
 # In the harness, the binaries come from ADOPT_BIN_DIR (the payload): when
-# they were not asked for, every check is a SKIP; asked for but missing, a FAIL.
+# they were not asked for, every check is a SKIP; asked for but missing, a FAIL.# lib.sh for wait_line and the kernel facts; this scenario reports with
+# its own pass/fail/skip NAME REASON (below).
+. /tests/lib.sh
+
 if [ -f /tests/payload.expected ]; then
 	if ! grep -qx adopt /tests/payload.expected || ! grep -qx dmabuf-producer /tests/payload.expected; then
 		echo "SKIP dmabuf: adopt and dmabuf-producer not provided (run with ADOPT_BIN_DIR=dir holding both)"
@@ -46,7 +49,6 @@ PRODUCER=${DMABUF_PRODUCER:-dmabuf-producer}
 SIZE=65536
 TICKS=3
 T=$(mktemp -d /tmp/dmabuf.XXXXXX)
-KREL=$(uname -r)
 PIDS=""
 
 pass() { echo "PASS $1"; }
@@ -59,18 +61,6 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-
-# wait_line FILE PATTERN [TENTHS]: until a line of FILE matches (TCG is
-# slow). This scenario keeps its own helpers: it does not source lib.sh.
-wait_line() {
-	n=0
-	while ! grep -q "$2" "$1" 2>/dev/null; do
-		n=$((n + 1))
-		[ "$n" -gt "${3:-600}" ] && return 1
-		sleep 0.1
-	done
-	return 0
-}
 
 # start_producer TAG ARGS...: runs dmabuf-producer ARGS until `stable`;
 # sets PPID_ (its pid) and leaves its stdout in $T/TAG.out.
@@ -123,7 +113,7 @@ json_field() {
 # Which exporters this kernel should have (Debian configs: udmabuf and the
 # system heap are built into 6.12 and 7.2, not configured in 5.10 and 6.1).
 expected_exporters() {
-	case "$KREL" in
+	case "$KVER" in
 	5.10.*|6.1.*) echo vgem ;;
 	*) echo vgem udmabuf heap ;;
 	esac
@@ -381,9 +371,9 @@ for e in vgem udmabuf heap; do
 	if exporter_present "$e"; then
 		test_exporter "$e"
 	elif [ $expected = yes ]; then
-		fail "dmabuf-$e" "exporter missing on $KREL (vgem module not loaded, or no /dev/udmabuf, /dev/dma_heap/system)"
+		fail "dmabuf-$e" "exporter missing on $KVER (vgem module not loaded, or no /dev/udmabuf, /dev/dma_heap/system)"
 	else
-		skip "dmabuf-$e" "exporter absent on $KREL (not configured in this kernel): not tested"
+		skip "dmabuf-$e" "exporter absent on $KVER (not configured in this kernel): not tested"
 	fi
 done
 exit 0

@@ -125,44 +125,37 @@ else
 	fail "image-bars: $(cat "$T/raw.err")"
 fi
 
-if command -v memfd-producer >/dev/null 2>&1; then
-	memfd-producer >"$T/memfd.out" 2>&1 &
-	PIDS="$PIDS $!"
-	if wait_line "$T/memfd.out" '^pid ' 100; then
-		MP=$(sed -n 's/.*pid \([0-9]*\).*/\1/p' "$T/memfd.out" | head -n 1)
-		MFD=$(sed -n 's/.* fd \([0-9]*\).*/\1/p' "$T/memfd.out" | head -n 1)
-		adopt "$MP" "$MFD" --format auto --image "$T/memfd.png" >"$T/m.out" 2>"$T/m.err"
-		rc=$?
-		if [ $rc -eq 1 ] && [ "$(wc -l <"$T/m.err")" -eq 1 ] && [ ! -e "$T/memfd.png" ] &&
-		   grep -q "^adopt: pid $MP fd $MFD: --format auto: this is a memfd: .*(EINVAL)$" "$T/m.err"; then
-			pass "image-auto-memfd"
-		else
-			fail "image-auto-memfd: exit $rc: $(tr '\n' '|' <"$T/m.err")"
-		fi
-	else
-		fail "image-auto-memfd: memfd-producer did not start: $(cat "$T/memfd.out")"
+# auto_refused NAME TENTHS WANT PRODUCER ARGS...: PRODUCER prints
+# "pid P fd F" (within TENTHS tenths of a second); then
+# `adopt P F --format auto --image` must refuse: exit 1, no file, and one
+# stderr line "adopt: pid P fd F: --format auto: WANT" (a grep pattern,
+# "@PID@" standing for P).
+auto_refused() {
+	ar_name=$1 ar_tenths=$2 ar_want=$3
+	shift 3
+	if ! command -v "$1" >/dev/null 2>&1; then
+		fail "$ar_name: $1 missing"
+		return
 	fi
-else
-	fail "image-auto-memfd: memfd-producer missing"
-fi
+	"$@" >"$T/$ar_name.out" 2>"$T/$ar_name.err" &
+	PIDS="$PIDS $!"
+	if ! wait_line "$T/$ar_name.out" '^pid ' "$ar_tenths"; then
+		fail "$ar_name: $1 did not start: $(cat "$T/$ar_name.out" "$T/$ar_name.err")"
+		return
+	fi
+	ar_pid=$(sed -n 's/.*pid \([0-9]*\).*/\1/p' "$T/$ar_name.out" | head -n 1)
+	ar_fd=$(sed -n 's/.* fd \([0-9]*\).*/\1/p' "$T/$ar_name.out" | head -n 1)
+	ar_want=$(echo "$ar_want" | sed "s/@PID@/$ar_pid/g")
+	adopt "$ar_pid" "$ar_fd" --format auto --image "$T/$ar_name.png" >"$T/$ar_name.aout" 2>"$T/$ar_name.aerr"
+	ar_rc=$?
+	if [ $ar_rc -eq 1 ] && [ "$(wc -l <"$T/$ar_name.aerr")" -eq 1 ] && [ ! -e "$T/$ar_name.png" ] &&
+	   grep -q "^adopt: pid $ar_pid fd $ar_fd: --format auto: $ar_want$" "$T/$ar_name.aerr"; then
+		pass "$ar_name"
+	else
+		fail "$ar_name: exit $ar_rc: $(tr '\n' '|' <"$T/$ar_name.aerr")"
+	fi
+}
 
-if command -v dmabuf-producer >/dev/null 2>&1; then
-	dmabuf-producer --exporter vgem --size 65536 >"$T/dmabuf.out" 2>"$T/dmabuf.err" &
-	PIDS="$PIDS $!"
-	if wait_line "$T/dmabuf.out" '^pid ' 200; then
-		DP=$(sed -n 's/.*pid \([0-9]*\).*/\1/p' "$T/dmabuf.out" | head -n 1)
-		DFD=$(sed -n 's/.* fd \([0-9]*\).*/\1/p' "$T/dmabuf.out" | head -n 1)
-		adopt "$DP" "$DFD" --format auto --image "$T/vgem.png" >"$T/d.out" 2>"$T/d.err"
-		rc=$?
-		if [ $rc -eq 1 ] && [ "$(wc -l <"$T/d.err")" -eq 1 ] && [ ! -e "$T/vgem.png" ] &&
-		   grep -q "^adopt: pid $DP fd $DFD: --format auto: pid $DP holds no V4L2 capture device .*(ENODEV)$" "$T/d.err"; then
-			pass "image-auto-novideo"
-		else
-			fail "image-auto-novideo: exit $rc: $(tr '\n' '|' <"$T/d.err")"
-		fi
-	else
-		fail "image-auto-novideo: dmabuf-producer did not start: $(cat "$T/dmabuf.out" "$T/dmabuf.err")"
-	fi
-else
-	fail "image-auto-novideo: dmabuf-producer missing"
-fi
+auto_refused image-auto-memfd 100 'this is a memfd: .*(EINVAL)' memfd-producer
+auto_refused image-auto-novideo 200 'pid @PID@ holds no V4L2 capture device .*(ENODEV)' \
+	dmabuf-producer --exporter vgem --size 65536
