@@ -174,13 +174,23 @@ struct AdoptJob: Equatable {
         } else if let dump {
             try HandOn.dump(dump).perform([adoption], pid: adoption.file.pid, defaultName: "", socket: "",
                                           range: (offset, length), open: { _ in access })
-        } else if follow {
+        } else {
+            try followOrPreview(adoption, access, target)
+        }
+    }
+
+    /// `--follow`'s periodic print, else the description and hex preview
+    /// (with `frame`, the frame's line of the description).
+    private func followOrPreview(_ adoption: Adoption, _ access: any BufferAccess, _ target: TargetProcess?,
+                                 frame: String? = nil) throws {
+        if follow {
             Watcher(access: access, adoption: adoption, target: target, offset: offset,
                     length: length ?? 64, json: json)
                 .run(every: interval, count: count)
         } else {
             var description = adoption.describe()
             description.append("map", access.notes.joined(separator: "; "))
+            if let frame { description.append("frame", frame) }
             try printPreview(description, access, offset: offset, length: length ?? 256, json: json)
         }
     }
@@ -196,17 +206,10 @@ struct AdoptJob: Equatable {
             output.follow(every: interval, count: count, owner: target)
         } else if let image = request.image {
             try output.writeImage(to: image)
-        } else if view && !follow {
+        } else if view {  // with --follow, drawn by the first branch
             try output.view()
-        } else if follow {
-            Watcher(access: access, adoption: adoption, target: target, offset: offset,
-                    length: length ?? 64, json: json)
-                .run(every: interval, count: count)
         } else {
-            var description = adoption.describe()
-            description.append("map", access.notes.joined(separator: "; "))
-            description.append("frame", spec.summary + (spec.source.map { " (\($0))" } ?? ""))
-            try printPreview(description, access, offset: offset, length: length ?? 256, json: json)
+            try followOrPreview(adoption, access, target, frame: spec.summary + (spec.source.map { " (\($0))" } ?? ""))
         }
     }
 }

@@ -247,38 +247,31 @@ struct FrameOutput {
     /// `count` times or until interrupted. A round that fails says why on
     /// stderr and the next one tries again.
     func follow(every seconds: Double, count: Int?, owner: TargetProcess?) {
-        var tick = 0
-        var ownerReported = false
         let mode = request.image == nil ? request.viewMode.resolve() : .blocks
         let imageID = UInt32(truncatingIfNeeded: getpid())
         var drawn = false
         if request.image == nil { print("\u{1B}[H\u{1B}[2J", terminator: "") }
-        while count.map({ tick < $0 }) ?? true {
-            if tick > 0 { sleepSeconds(seconds) }
-            tick += 1
-            let alive = owner?.isAlive ?? true
+        FollowRounds(owner: owner).run(every: seconds, count: count) { round in
             do {
                 let image = try spec.read(access, file)
                 if let path = request.image {
-                    let name = Self.numbered(path, tick)
+                    let name = Self.numbered(path, round.tick)
                     try Self.write(image, to: name, file)
-                    if !alive && !ownerReported, let owner {
-                        print("owner pid \(owner.pid) has exited; the buffer is still held here")
-                    }
-                    print("[\(tick)] \(owner == nil ? "held       " : alive ? "owner alive" : "owner gone ") wrote \(name)")
+                    round.sayIfGone()
+                    print("[\(round.tick)] \(round.state) wrote \(name)")
                 } else {
-                    let state = owner == nil ? "" : alive ? " [owner alive]" : " [owner gone]"
-                    let line = "\(header) [\(tick)]\(state)"
+                    let state = owner == nil ? "" : round.alive ? " [owner alive]" : " [owner gone]"
+                    let line = "\(header) [\(round.tick)]\(state)"
                     let text = try picture(image, header: line, mode: mode, imageID: mode == .kitty ? imageID : nil)
                     let delete = mode == .kitty && drawn ? TerminalGraphics.kittyDelete(imageID: imageID) : ""
                     print("\u{1B}[H\(line)\u{1B}[K\n\(delete)\(text)\u{1B}[J", terminator: "")
                     drawn = true
                 }
+                return true
             } catch {
                 printError("adopt: \(error)")
+                return false
             }
-            if !alive { ownerReported = true }
-            fflush(nil)
         }
     }
 

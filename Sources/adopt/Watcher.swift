@@ -19,38 +19,70 @@ struct Watcher {
             print("watching \(file.source): \(adoption.type) \(adoption.describe()["name"]?.text ?? ""), \(access.size) bytes, via \(file.backendName)")
         }
         var previous: UInt64?
-        var ownerReported = false
-        var tick = 0
-        while count.map({ tick < $0 }) ?? true {
-            if tick > 0 { sleepSeconds(seconds) }
-            tick += 1
-            let alive = target?.isAlive ?? true
+        FollowRounds(owner: target).run(every: seconds, count: count) { round in
             let bytes: [UInt8]
             do {
                 bytes = try access.bytes(at: offset, length: length)
             } catch {
                 printError("adopt: \(error)")
-                continue
+                return false
             }
             let sum = checksum(bytes)
             let changed = previous.map { $0 != sum } ?? false
             previous = sum
             if json {
                 var d = Description()
-                d.append("tick", tick)
-                d.append("owner_alive", alive)
+                d.append("tick", round.tick)
+                d.append("owner_alive", round.alive)
                 d.append("size", access.size)
                 d.append("changed", changed)
                 d.append("text", leadingText(bytes))
                 print(d.json)
             } else {
-                if !alive && !ownerReported, let target {
-                    print("owner pid \(target.pid) has exited; the buffer is still held here")
-                }
-                let state = target == nil ? "held       " : alive ? "owner alive" : "owner gone "
-                print("[\(tick)] \(state) \(changed ? "changed  " : "unchanged") \"\(leadingText(bytes))\"")
+                round.sayIfGone()
+                print("[\(round.tick)] \(round.state) \(changed ? "changed  " : "unchanged") \"\(leadingText(bytes))\"")
             }
-            if !alive { ownerReported = true }
+            return true
+        }
+    }
+}
+
+/// The rounds of `--follow` (the hex preview, frames as PNG, the picture):
+/// every `seconds`, `count` times or until interrupted, none before the
+/// first. Each round learns whether the owner still runs (nil owner: a
+/// resource taken by id, always "held"); its exit is said once, in the
+/// first round after it that printed.
+struct FollowRounds {
+    let owner: TargetProcess?
+
+    struct Round {
+        let tick: Int
+        let alive: Bool
+        let owner: TargetProcess?
+        /// The owner has gone and no round has said so yet.
+        let goneUnsaid: Bool
+
+        /// "owner alive", "owner gone " or "held       " (one width).
+        var state: String { owner == nil ? "held       " : alive ? "owner alive" : "owner gone " }
+
+        /// The line saying the owner has gone, when it is this round's to say.
+        func sayIfGone() {
+            if goneUnsaid, let owner { print("owner pid \(owner.pid) has exited; the buffer is still held here") }
+        }
+    }
+
+    /// `body` returns whether the round printed (false: it failed and said
+    /// why; the owner's exit is then left for the next round to say).
+    func run(every seconds: Double, count: Int?, _ body: (Round) -> Bool) {
+        var tick = 0
+        var goneSaid = false
+        while count.map({ tick < $0 }) ?? true {
+            if tick > 0 { sleepSeconds(seconds) }
+            tick += 1
+            let alive = owner?.isAlive ?? true
+            if body(Round(tick: tick, alive: alive, owner: owner, goneUnsaid: !alive && !goneSaid)) && !alive {
+                goneSaid = true
+            }
             fflush(nil)
         }
     }
